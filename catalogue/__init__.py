@@ -1,0 +1,1 @@
+"""The catalogue: the domain's records and every rule about them."""

@@ -1,0 +1,82 @@
+"""The catalogue's models, one module per kind of record."""
+
+from catalogue.models.actors import Actor, ActorCitation, ActorKind, Sector
+from catalogue.models.agreements import (
+    Agreement,
+    AgreementCitation,
+    AgreementKind,
+    AgreementParty,
+    AgreementStatus,
+    PartyRole,
+)
+from catalogue.models.base import Publication, Record
+from catalogue.models.cities import Approach, City, CityCitation, Strategy
+from catalogue.models.courses import (
+    Course,
+    CourseCitation,
+    CourseFormat,
+    CourseKind,
+    CourseProvider,
+    CourseState,
+    ProviderRole,
+)
+from catalogue.models.initiatives import (
+    Initiative,
+    InitiativeCitation,
+    InitiativeKind,
+    InitiativeStatus,
+    Level,
+    Participation,
+    ParticipationRole,
+)
+from catalogue.models.reference import (
+    SDG,
+    Audience,
+    Country,
+    Dimension,
+    Driver,
+    Source,
+    SourceKind,
+    Theme,
+)
+
+__all__ = [
+    "SDG",
+    "Actor",
+    "ActorCitation",
+    "ActorKind",
+    "Agreement",
+    "AgreementCitation",
+    "AgreementKind",
+    "AgreementParty",
+    "AgreementStatus",
+    "Approach",
+    "Audience",
+    "City",
+    "CityCitation",
+    "Country",
+    "Course",
+    "CourseCitation",
+    "CourseFormat",
+    "CourseKind",
+    "CourseProvider",
+    "CourseState",
+    "Dimension",
+    "Driver",
+    "Initiative",
+    "InitiativeCitation",
+    "InitiativeKind",
+    "InitiativeStatus",
+    "Level",
+    "Participation",
+    "ParticipationRole",
+    "PartyRole",
+    "Publication",
+    "ProviderRole",
+    "Record",
+    "Sector",
+    "Source",
+    "SourceKind",
+    "Strategy",
+    "Theme",
+]

@@ -1,0 +1,116 @@
+"""Actors: the organisations (and, rarely, office-holders) that practise science diplomacy."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from catalogue.models.base import (
+    Citation,
+    Record,
+    not_own_parent_constraint,
+    plausible_year_constraint,
+    validate_not_own_ancestor,
+    year_field,
+)
+
+
+class Sector(models.TextChoices):
+    """The quadruple helix."""
+
+    GOVERNMENT = "government", "government"
+    RESEARCH = "research", "research"
+    INDUSTRY = "industry", "industry"
+    CIVIL_SOCIETY = "civil_society", "civil society"
+
+
+class ActorKind(models.TextChoices):
+    NATIONAL_GOVERNMENT = "national_government", "national government body"
+    LOCAL_GOVERNMENT = "local_government", "local or regional government"
+    INTERGOVERNMENTAL = "intergovernmental", "intergovernmental organisation"
+    RESEARCH = "research", "university or research organisation"
+    ACADEMY = "academy", "academy or learned society"
+    NON_PROFIT = "non_profit", "non-profit or foundation"
+    NETWORK = "network", "network or alliance"
+    COMPANY = "company", "company"
+    PERSON = "person", "person"
+
+
+# A person in the catalogue is a public office-holder, hence government.
+SECTOR_OF_KIND = {
+    ActorKind.NATIONAL_GOVERNMENT: Sector.GOVERNMENT,
+    ActorKind.LOCAL_GOVERNMENT: Sector.GOVERNMENT,
+    ActorKind.INTERGOVERNMENTAL: Sector.GOVERNMENT,
+    ActorKind.PERSON: Sector.GOVERNMENT,
+    ActorKind.RESEARCH: Sector.RESEARCH,
+    ActorKind.ACADEMY: Sector.RESEARCH,
+    ActorKind.COMPANY: Sector.INDUSTRY,
+    ActorKind.NON_PROFIT: Sector.CIVIL_SOCIETY,
+    ActorKind.NETWORK: Sector.CIVIL_SOCIETY,
+}
+
+
+def kinds_in_sector(sector: Sector) -> list[ActorKind]:
+    return [kind for kind, kind_sector in SECTOR_OF_KIND.items() if kind_sector == sector]
+
+
+ror_id_validator = RegexValidator(
+    r"^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}\Z",
+    "Enter a ROR id: nine characters starting with 0, such as 05gq02987 (without the URL).",
+)
+
+
+class Actor(Record):
+    kind = models.CharField(max_length=20, choices=ActorKind.choices, db_index=True)
+    acronym = models.CharField(max_length=30, blank=True, db_index=True)
+    country = models.ForeignKey(
+        "catalogue.Country", on_delete=models.PROTECT, null=True, blank=True
+    )
+    city = models.ForeignKey(
+        "catalogue.City",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="headquartered_actors",
+        verbose_name="city of headquarters",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The body this one belongs to, e.g. the FCDO for the Science and Innovation "
+        "Network.",
+    )
+    founded = year_field("founding year")
+    ror_id = models.CharField("ROR id", max_length=9, blank=True, validators=[ror_id_validator])
+    sources = models.ManyToManyField(
+        "catalogue.Source", through="ActorCitation", related_name="actors"
+    )
+
+    class Meta(Record.Meta):
+        constraints = [
+            not_own_parent_constraint("An actor cannot be its own parent."),
+            plausible_year_constraint("founded"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def clean(self) -> None:
+        super().clean()
+        validate_not_own_ancestor(
+            self, "This parent already belongs to this actor: no actor can be its own ancestor."
+        )
+        if self.city_id and self.country_id and self.city.country_id != self.country_id:
+            raise ValidationError(
+                {"city": f"{self.city} is in {self.city.country}, not in {self.country}."}
+            )
+
+    @property
+    def sector(self) -> Sector:
+        return SECTOR_OF_KIND[ActorKind(self.kind)]
+
+
+class ActorCitation(Citation):
+    record = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="citations")

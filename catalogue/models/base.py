@@ -1,0 +1,217 @@
+"""What every record shares: publication state, verification, citations and common rules."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+FIRST_PLAUSIBLE_YEAR = 1900
+LAST_PLAUSIBLE_YEAR = 2100
+VERIFICATION_LIFETIME = datetime.timedelta(days=365)
+
+
+class FieldCheckConstraint(models.CheckConstraint):
+    """A check constraint whose violation is reported against one form field.
+
+    The database enforces the rule; `full_clean()` (admin, API, imports) reports it under
+    `field`, so the person who typed the bad value sees the message beside it.
+    """
+
+    def __init__(self, *, field: str, **kwargs):
+        self.field = field
+        super().__init__(**kwargs)
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        try:
+            super().validate(model, instance, exclude=exclude, using=using)
+        except ValidationError as error:
+            raise ValidationError({self.field: error.error_list}) from None
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        kwargs["field"] = self.field
+        return path, args, kwargs
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, FieldCheckConstraint)
+            and self.field == other.field
+            and super().__eq__(other)
+        )
+
+
+def year_field(verbose_name: str, **kwargs) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(FIRST_PLAUSIBLE_YEAR, f"Enter a year from {FIRST_PLAUSIBLE_YEAR}."),
+            MaxValueValidator(LAST_PLAUSIBLE_YEAR, f"Enter a year up to {LAST_PLAUSIBLE_YEAR}."),
+        ],
+        **kwargs,
+    )
+
+
+def plausible_year_constraint(field: str) -> FieldCheckConstraint:
+    return FieldCheckConstraint(
+        field=field,
+        condition=Q(**{f"{field}__isnull": True})
+        | Q(**{f"{field}__gte": FIRST_PLAUSIBLE_YEAR, f"{field}__lte": LAST_PLAUSIBLE_YEAR}),
+        name=f"%(app_label)s_%(class)s_{field}_plausible",
+        violation_error_message=(
+            f"Enter a year from {FIRST_PLAUSIBLE_YEAR} to {LAST_PLAUSIBLE_YEAR}."
+        ),
+    )
+
+
+def not_before_constraint(later: str, earlier: str, message: str) -> FieldCheckConstraint:
+    """`later` is empty, `earlier` is empty, or `later` is on or after `earlier`."""
+    return FieldCheckConstraint(
+        field=later,
+        condition=Q(**{f"{later}__isnull": True})
+        | Q(**{f"{earlier}__isnull": True})
+        | Q(**{f"{later}__gte": F(earlier)}),
+        name=f"%(app_label)s_%(class)s_{later}_not_before_{earlier}",
+        violation_error_message=message,
+    )
+
+
+def not_own_parent_constraint(message: str) -> FieldCheckConstraint:
+    return FieldCheckConstraint(
+        field="parent",
+        condition=Q(parent__isnull=True) | ~Q(parent=F("pk")),
+        name="%(app_label)s_%(class)s_not_own_parent",
+        violation_error_message=message,
+    )
+
+
+def validate_not_own_ancestor(instance: models.Model, message: str) -> None:
+    """Follows `parent` upwards and refuses a chain that comes back to `instance`."""
+    seen = set()
+    ancestor = instance.parent
+    while ancestor is not None and ancestor.pk not in seen:
+        if instance.pk is not None and ancestor.pk == instance.pk:
+            raise ValidationError({"parent": message})
+        seen.add(ancestor.pk)
+        ancestor = ancestor.parent
+
+
+class Publication(models.TextChoices):
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    PUBLISHED = "published", "published"
+    ARCHIVED = "archived", "archived"
+
+
+class RecordQuerySet(models.QuerySet):
+    def published(self):
+        """What readers see in lists and counts."""
+        return self.filter(publication=Publication.PUBLISHED)
+
+    def reachable(self):
+        """What readers may open by URL: archived records stay citable."""
+        return self.filter(publication__in=[Publication.PUBLISHED, Publication.ARCHIVED])
+
+
+class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+class SlugManager(models.Manager):
+    """Looks reference records up by slug, so fixtures can name them."""
+
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+wikidata_id_validator = RegexValidator(
+    r"^Q[1-9][0-9]*\Z", "Enter a Wikidata item id: Q followed by digits, such as Q42."
+)
+
+
+class Record(models.Model):
+    """Fields and behaviour shared by actors, initiatives, courses, agreements and cities."""
+
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        help_text="Stable identifier used in URLs and the API; do not change once published.",
+    )
+    name = models.CharField(max_length=255, db_index=True)
+    summary = models.TextField(
+        max_length=600, blank=True, help_text="One or two sentences for lists and previews."
+    )
+    description = models.TextField(blank=True)
+    website = models.URLField(max_length=500, blank=True)
+    publication = models.CharField(
+        max_length=10,
+        choices=Publication.choices,
+        default=Publication.DRAFT,
+        db_index=True,
+        help_text="Readers see published records; archived records stay reachable by URL.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    last_verified = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day a curator last checked this record against its sources.",
+    )
+    wikidata_id = models.CharField(
+        "Wikidata id", max_length=16, blank=True, validators=[wikidata_id_validator]
+    )
+
+    objects = RecordManager()
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"catalogue:{self._meta.model_name}-detail", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    @property
+    def is_verification_overdue(self) -> bool:
+        """Never verified, or verified more than a year ago."""
+        if self.last_verified is None:
+            return True
+        return timezone.localdate() - self.last_verified > VERIFICATION_LIFETIME
+
+
+class Citation(models.Model):
+    """A record resting on a source, optionally at a locator (page, section).
+
+    Each kind of record has its own citation table whose foreign key `record` points at it, so the
+    database keeps citations consistent and deleting a record deletes its citations.
+    """
+
+    source = models.ForeignKey("catalogue.Source", on_delete=models.PROTECT)
+    locator = models.CharField(
+        max_length=200, blank=True, help_text="Where in the source: a page, a section, a heading."
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "source", "locator"],
+                name="%(app_label)s_%(class)s_unique",
+                violation_error_message="This source is already cited here with that locator.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}, {self.locator}" if self.locator else str(self.source)

@@ -1,0 +1,153 @@
+"""Initiatives, and the actors taking part in them."""
+
+from django.db import models
+from django.db.models import Q
+
+from catalogue.models.base import (
+    Citation,
+    FieldCheckConstraint,
+    Record,
+    not_before_constraint,
+    not_own_parent_constraint,
+    plausible_year_constraint,
+    validate_not_own_ancestor,
+    year_field,
+)
+
+
+class InitiativeKind(models.TextChoices):
+    HUB = "hub", "hub"
+    PROGRAMME = "programme", "programme"
+    NETWORK = "network", "network"
+    FUND = "fund", "fund"
+    FACILITY = "facility", "facility"
+    OFFICE = "office", "office"
+    CAMPAIGN = "campaign", "campaign"
+    RESEARCH_CENTRE = "research_centre", "research centre"
+
+
+class InitiativeStatus(models.TextChoices):
+    PLANNED = "planned", "planned"
+    ACTIVE = "active", "active"
+    COMPLETED = "completed", "completed"
+    SUSPENDED = "suspended", "suspended"
+
+
+class Level(models.TextChoices):
+    """The level of governance an initiative works at."""
+
+    CITY = "city", "city"
+    NATIONAL = "national", "national"
+    REGIONAL = "regional", "regional"
+    GLOBAL = "global", "global"
+
+
+class Initiative(Record):
+    kind = models.CharField(max_length=20, choices=InitiativeKind.choices, db_index=True)
+    status = models.CharField(max_length=10, choices=InitiativeStatus.choices, db_index=True)
+    start_year = year_field("start year", db_index=True)
+    end_year = year_field("end year")
+    level = models.CharField(
+        "level of governance", max_length=10, choices=Level.choices, db_index=True
+    )
+    cities = models.ManyToManyField("catalogue.City", blank=True, related_name="initiatives")
+    countries = models.ManyToManyField(
+        "catalogue.Country",
+        blank=True,
+        related_name="initiatives",
+        help_text="Countries involved, beyond those of its cities.",
+    )
+    themes = models.ManyToManyField("catalogue.Theme", blank=True, related_name="initiatives")
+    sdgs = models.ManyToManyField(
+        "catalogue.SDG", blank=True, related_name="initiatives", verbose_name="SDGs"
+    )
+    dimensions = models.ManyToManyField(
+        "catalogue.Dimension",
+        blank=True,
+        related_name="initiatives",
+        verbose_name="science-diplomacy dimensions",
+    )
+    drivers = models.ManyToManyField("catalogue.Driver", blank=True, related_name="initiatives")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="parent initiative",
+    )
+    actors = models.ManyToManyField(
+        "catalogue.Actor", through="Participation", related_name="initiatives"
+    )
+    sources = models.ManyToManyField(
+        "catalogue.Source", through="InitiativeCitation", related_name="initiatives"
+    )
+
+    class Meta(Record.Meta):
+        constraints = [
+            plausible_year_constraint("start_year"),
+            plausible_year_constraint("end_year"),
+            not_before_constraint(
+                "end_year", "start_year", "The end year cannot be before the start year."
+            ),
+            not_own_parent_constraint("An initiative cannot be its own parent."),
+            FieldCheckConstraint(
+                field="end_year",
+                condition=Q(end_year__isnull=True)
+                | Q(status__in=[InitiativeStatus.COMPLETED, InitiativeStatus.SUSPENDED]),
+                name="catalogue_initiative_end_year_needs_end",
+                violation_error_message="Only a completed or suspended initiative has an end "
+                "year.",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        validate_not_own_ancestor(
+            self, "An initiative cannot be part of itself, directly or through its parents."
+        )
+
+
+class ParticipationRole(models.TextChoices):
+    LEAD = "lead", "lead"
+    FOUNDER = "founder", "founder"
+    FUNDER = "funder", "funder"
+    HOST = "host", "host"
+    PARTNER = "partner", "partner"
+    MEMBER = "member", "member"
+
+
+class Participation(models.Model):
+    """An actor taking part in an initiative in one role, optionally for some years."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="participations"
+    )
+    actor = models.ForeignKey(
+        "catalogue.Actor", on_delete=models.PROTECT, related_name="participations"
+    )
+    role = models.CharField(max_length=10, choices=ParticipationRole.choices, db_index=True)
+    start_year = year_field("from")
+    end_year = year_field("until")
+
+    class Meta:
+        ordering = ["initiative", "role", "actor__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "actor", "role"],
+                name="catalogue_participation_unique",
+                violation_error_message="This actor already has this role in this initiative.",
+            ),
+            plausible_year_constraint("start_year"),
+            plausible_year_constraint("end_year"),
+            not_before_constraint(
+                "end_year", "start_year", "The end year cannot be before the start year."
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} — {self.get_role_display()} of {self.initiative}"
+
+
+class InitiativeCitation(Citation):
+    record = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="citations")

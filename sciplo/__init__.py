@@ -1,0 +1,1 @@
+"""Sciplo project package: settings, URLs and the WSGI/ASGI entry points."""
