@@ -16,8 +16,13 @@ class PartialDateWidget(forms.MultiWidget):
     def __init__(self, attrs=None):
         widgets = {
             "year": forms.NumberInput(
-                attrs={"min": FIRST_PLAUSIBLE_YEAR, "max": LAST_PLAUSIBLE_YEAR, "size": 4,
-                       "placeholder": "year", "aria-label": "year"}
+                attrs={
+                    "min": FIRST_PLAUSIBLE_YEAR,
+                    "max": LAST_PLAUSIBLE_YEAR,
+                    "size": 4,
+                    "placeholder": "year",
+                    "aria-label": "year",
+                }
             ),
             "month": forms.Select(
                 choices=[("", "month unknown"), *MONTHS.items()], attrs={"aria-label": "month"}
@@ -53,11 +58,13 @@ class PartialDateFormField(forms.MultiValueField):
     def __init__(self, **kwargs):
         kwargs.pop("max_length", None)
         fields = (
-            forms.IntegerField(min_value=FIRST_PLAUSIBLE_YEAR, max_value=LAST_PLAUSIBLE_YEAR),
-            forms.TypedChoiceField(
-                choices=[("", "")] + list(MONTHS.items()), coerce=int, empty_value=None
+            forms.IntegerField(
+                min_value=FIRST_PLAUSIBLE_YEAR, max_value=LAST_PLAUSIBLE_YEAR, required=False
             ),
-            forms.IntegerField(min_value=1, max_value=31),
+            forms.TypedChoiceField(
+                choices=[("", ""), *MONTHS.items()], coerce=int, empty_value=None, required=False
+            ),
+            forms.IntegerField(min_value=1, max_value=31, required=False),
         )
         super().__init__(fields, require_all_fields=False, **kwargs)
         help_text = "Only what the source says: a year, a month and year, or a full date."

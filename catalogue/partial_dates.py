@@ -118,9 +118,7 @@ class PartialDateField(models.DateField):
 
 def precision_field() -> models.CharField:
     """The precision of the `PartialDateField` whose name this field's name starts with."""
-    return models.CharField(
-        max_length=5, choices=DatePrecision.choices, blank=True, editable=False
-    )
+    return models.CharField(max_length=5, choices=DatePrecision.choices, blank=True, editable=False)
 
 
 def partial_date_constraints(*field_names: str) -> list[models.CheckConstraint]:

@@ -1,5 +1,7 @@
 """Views of the readers' site."""
 
+from django.db import connection
+from django.http import JsonResponse
 from django.views.generic import DetailView, TemplateView
 
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication
@@ -19,15 +21,19 @@ class HomeView(TemplateView):
 
 
 class RecordDetailView(DetailView):
-    """A record's page; archived records stay reachable so that citations never break."""
+    """A record's page; archived records stay reachable so that citations never break, and
+    staff may preview drafts."""
 
     template_name = "catalogue/record_detail.html"
 
     def get_queryset(self):
+        if self.request.user.is_staff:
+            return self.model.objects.all()
         return self.model.objects.reachable()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["record_type"] = self.model._meta.verbose_name
         context["is_archived"] = self.object.publication == Publication.ARCHIVED
         context["citations"] = self.object.citations.select_related("source")
         return context
@@ -51,3 +57,10 @@ class CourseDetailView(RecordDetailView):
 
 class InitiativeDetailView(RecordDetailView):
     model = Initiative
+
+
+def health(request):
+    """For load balancers and the container health check: the app answers and reaches its
+    database."""
+    connection.ensure_connection()
+    return JsonResponse({"status": "ok"})

@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from catalogue.views import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
     path("", include("catalogue.urls")),
 ]

@@ -2,8 +2,8 @@
 
 from django.db import models
 
-from catalogue.models.base import Citation, Record, not_before_constraint
 from catalogue.models.actors import ActorKind
+from catalogue.models.base import Citation, Record, not_before_constraint
 from catalogue.partial_dates import (
     PartialDateField,
     PartialDateProperty,
@@ -130,9 +130,7 @@ class AgreementParty(models.Model):
                 violation_error_message="This actor is already a party to this agreement.",
             ),
             *partial_date_constraints("signed_on", "joined_on", "withdrew_on"),
-            not_before_constraint(
-                "joined_on", "signed_on", "A party cannot join before it signs."
-            ),
+            not_before_constraint("joined_on", "signed_on", "A party cannot join before it signs."),
             not_before_constraint(
                 "withdrew_on", "joined_on", "A party cannot withdraw before it joins."
             ),

@@ -92,7 +92,9 @@ class Course(Record):
     is_free = models.BooleanField(
         "free of charge", null=True, blank=True, help_text="Leave unknown if the source is silent."
     )
-    fee = models.CharField(max_length=100, blank=True, help_text="The fee as the provider states it.")
+    fee = models.CharField(
+        max_length=100, blank=True, help_text="The fee as the provider states it."
+    )
     initiative = models.ForeignKey(
         "catalogue.Initiative",
         on_delete=models.SET_NULL,

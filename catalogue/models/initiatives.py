@@ -96,8 +96,7 @@ class Initiative(Record):
                 condition=Q(end_year__isnull=True)
                 | Q(status__in=[InitiativeStatus.COMPLETED, InitiativeStatus.SUSPENDED]),
                 name="catalogue_initiative_end_year_needs_end",
-                violation_error_message="Only a completed or suspended initiative has an end "
-                "year.",
+                violation_error_message="Only a completed or suspended initiative has an end year.",
             ),
         ]
 

@@ -1,0 +1,38 @@
+# Sciplo's set-up and test commands; the README documents them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run setup test lint format lock
+
+run: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+setup: $(VENV)/installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py seed_catalogue
+
+test: $(VENV)/installed
+	bash scripts/test
+
+lint: $(VENV)/installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/installed
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# Re-resolve the locked dependencies after changing pyproject.toml (needs pip-tools).
+lock:
+	pip-compile --quiet --generate-hashes --strip-extras -o requirements.lock pyproject.toml
+	pip-compile --quiet --generate-hashes --strip-extras --extra dev -o requirements-dev.lock pyproject.toml
+
+$(VENV)/installed: requirements-dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sciplo needs Python 3.11 or newer: run make with PYTHON=python3.11 (or newer).")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $@

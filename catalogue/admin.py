@@ -1,0 +1,273 @@
+"""Django admin for curators: every model, with the relations edited inline."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
+
+from catalogue.models import (
+    SDG,
+    Actor,
+    ActorCitation,
+    Agreement,
+    AgreementCitation,
+    AgreementParty,
+    Audience,
+    City,
+    CityCitation,
+    Country,
+    Course,
+    CourseCitation,
+    CourseProvider,
+    Dimension,
+    Driver,
+    Initiative,
+    InitiativeCitation,
+    Participation,
+    Publication,
+    Source,
+    Theme,
+)
+
+admin.site.site_header = "Sciplo curation"
+admin.site.site_title = "Sciplo curation"
+admin.site.index_title = "Catalogue"
+
+RECORD_FIELDS_BEFORE = ("name", "slug", "summary", "description")
+RECORD_FIELDS_AFTER = ("website", "wikidata_id")
+
+
+def record_fieldsets(*specific_fields) -> tuple:
+    """The same frame on every record's form: what it is, its own facts, links, curation."""
+    return (
+        (None, {"fields": RECORD_FIELDS_BEFORE}),
+        ("Details", {"fields": specific_fields}),
+        ("Links", {"fields": RECORD_FIELDS_AFTER}),
+        ("Curation", {"fields": ("publication", "last_verified", "created_at", "updated_at")}),
+    )
+
+
+class CitationInline(admin.TabularInline):
+    fields = ("source", "locator")
+    autocomplete_fields = ("source",)
+    extra = 0
+    verbose_name = "source cited"
+    verbose_name_plural = "sources cited"
+
+
+class RecordAdmin(admin.ModelAdmin):
+    """What every record's admin shares; subclasses add their own columns, filters and inlines."""
+
+    search_fields = ("name", "slug", "summary")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at", "updated_at")
+    list_filter = ("publication",)
+    list_per_page = 50
+    actions = ("publish", "unpublish")
+
+    @admin.action(description="Publish the selected records", permissions=["change"])
+    def publish(self, request, queryset):
+        self.set_publication(request, queryset, Publication.PUBLISHED)
+
+    @admin.action(
+        description="Unpublish the selected records (back to draft)", permissions=["change"]
+    )
+    def unpublish(self, request, queryset):
+        self.set_publication(request, queryset, Publication.DRAFT)
+
+    def set_publication(self, request, queryset, publication: Publication) -> None:
+        changed = queryset.exclude(publication=publication).update(
+            publication=publication, updated_at=timezone.now()
+        )
+        self.message_user(
+            request,
+            f"{changed} record(s) now {Publication(publication).label}.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "numeric_code", "region", "sub_region")
+    list_filter = ("region", "sub_region")
+    search_fields = ("name", "code")
+
+
+@admin.register(SDG)
+class SDGAdmin(admin.ModelAdmin):
+    list_display = ("number", "name")
+    search_fields = ("name", "=number")
+
+
+class VocabularyAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "description")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+admin.site.register(Theme, VocabularyAdmin)
+admin.site.register(Dimension, VocabularyAdmin)
+admin.site.register(Driver, VocabularyAdmin)
+admin.site.register(Audience, VocabularyAdmin)
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("title", "author", "kind", "published_display", "url")
+    list_filter = ("kind",)
+    search_fields = ("title", "author", "publisher", "url", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+
+    @admin.display(description="published", ordering="published_on")
+    def published_display(self, source: Source) -> str:
+        return str(source.published or "")
+
+
+class CityCitationInline(CitationInline):
+    model = CityCitation
+
+
+@admin.register(City)
+class CityAdmin(RecordAdmin):
+    list_display = ("name", "country", "strategy", "approach", "has_coordinates", "publication")
+    list_filter = ("publication", "strategy", "approach", "country__region")
+    list_select_related = ("country",)
+    search_fields = (*RecordAdmin.search_fields, "country__name")
+    autocomplete_fields = ("country",)
+    fieldsets = record_fieldsets(
+        "country", "latitude", "longitude", "geonames_id", "strategy", "strategy_since", "approach"
+    )
+    inlines = (CityCitationInline,)
+
+    @admin.display(boolean=True, description="coordinates")
+    def has_coordinates(self, city: City) -> bool:
+        return city.has_coordinates
+
+
+class ActorCitationInline(CitationInline):
+    model = ActorCitation
+
+
+@admin.register(Actor)
+class ActorAdmin(RecordAdmin):
+    list_display = ("name", "acronym", "kind", "sector", "country", "parent", "publication")
+    list_filter = ("publication", "kind", "country__region")
+    list_select_related = ("country", "parent")
+    search_fields = (*RecordAdmin.search_fields, "acronym")
+    autocomplete_fields = ("country", "city", "parent")
+    fieldsets = record_fieldsets(
+        "kind", "acronym", "country", "city", "parent", "founded", "ror_id"
+    )
+    inlines = (ActorCitationInline,)
+
+    @admin.display(description="sector")
+    def sector(self, actor: Actor) -> str:
+        return actor.sector.label
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    fields = ("actor", "role", "start_year", "end_year")
+    autocomplete_fields = ("actor",)
+    extra = 0
+
+
+class InitiativeCitationInline(CitationInline):
+    model = InitiativeCitation
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(RecordAdmin):
+    list_display = ("name", "kind", "status", "level", "start_year", "actor_count", "publication")
+    list_filter = ("publication", "kind", "status", "level", "themes", "dimensions", "drivers")
+    search_fields = (*RecordAdmin.search_fields, "actors__acronym")
+    autocomplete_fields = ("parent", "cities", "countries", "themes", "sdgs")
+    filter_horizontal = ("dimensions", "drivers")
+    fieldsets = record_fieldsets(
+        "kind",
+        "status",
+        "level",
+        ("start_year", "end_year"),
+        "parent",
+        "cities",
+        "countries",
+        "themes",
+        "sdgs",
+        "dimensions",
+        "drivers",
+    )
+    inlines = (ParticipationInline, InitiativeCitationInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(actor_count=Count("actors", distinct=True))
+
+    @admin.display(description="actors", ordering="actor_count")
+    def actor_count(self, initiative: Initiative) -> int:
+        return initiative.actor_count
+
+
+class CourseProviderInline(admin.TabularInline):
+    model = CourseProvider
+    fields = ("actor", "role")
+    autocomplete_fields = ("actor",)
+    extra = 0
+
+
+class CourseCitationInline(CitationInline):
+    model = CourseCitation
+
+
+@admin.register(Course)
+class CourseAdmin(RecordAdmin):
+    list_display = ("name", "kind", "format", "city", "starts_on", "state", "publication")
+    list_filter = ("publication", "kind", "format", "audiences")
+    list_select_related = ("city",)
+    autocomplete_fields = ("city", "initiative", "audiences")
+    fieldsets = record_fieldsets(
+        "kind",
+        "edition",
+        "format",
+        "city",
+        ("starts_on", "ends_on", "application_deadline"),
+        "audiences",
+        "language",
+        ("is_free", "fee"),
+        "initiative",
+    )
+    inlines = (CourseProviderInline, CourseCitationInline)
+
+    @admin.display(description="state")
+    def state(self, course: Course) -> str:
+        return course.state.label if course.state else "dates unknown"
+
+
+class AgreementPartyInline(admin.TabularInline):
+    model = AgreementParty
+    fields = ("actor", "role", "signed_on", "joined_on", "withdrew_on")
+    autocomplete_fields = ("actor",)
+    extra = 0
+
+
+class AgreementCitationInline(CitationInline):
+    model = AgreementCitation
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RecordAdmin):
+    list_display = ("name", "kind", "status", "signed_display", "party_count", "publication")
+    list_filter = ("publication", "kind", "status", "themes")
+    autocomplete_fields = ("cities", "initiatives", "themes")
+    fieldsets = record_fieldsets(
+        "kind", "status", "signed_on", "in_force_on", "ended_on", "cities", "initiatives", "themes"
+    )
+    inlines = (AgreementPartyInline, AgreementCitationInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(party_count=Count("parties", distinct=True))
+
+    @admin.display(description="signed", ordering="signed_on")
+    def signed_display(self, agreement: Agreement) -> str:
+        return str(agreement.signed or "")
+
+    @admin.display(description="parties", ordering="party_count")
+    def party_count(self, agreement: Agreement) -> int:
+        return agreement.party_count

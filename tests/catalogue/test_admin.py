@@ -1,0 +1,197 @@
+"""Curators maintain every record in admin; nobody else gets anything from it."""
+
+import datetime
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+
+from catalogue.models import Actor, Agreement, AgreementParty, Initiative, Publication
+from tests.factories import ActorFactory, InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+CATALOGUE_ADMINS = [
+    model_admin
+    for model, model_admin in admin.site._registry.items()
+    if model._meta.app_label == "catalogue"
+]
+
+
+def admin_urls(model_admin) -> list[str]:
+    opts = model_admin.model._meta
+    instance = model_admin.model.objects.first()
+    assert instance is not None, f"The test catalogue has no {opts.verbose_name}."
+    prefix = f"admin:{opts.app_label}_{opts.model_name}"
+    return [
+        reverse(f"{prefix}_changelist"),
+        reverse(f"{prefix}_add"),
+        reverse(f"{prefix}_change", args=[instance.pk]),
+    ]
+
+
+@pytest.mark.parametrize("model_admin", CATALOGUE_ADMINS, ids=str)
+def test_curator_sees_every_page(curator_client, curator, model_admin):
+    changelist, add, change = admin_urls(model_admin)
+    opts = model_admin.model._meta
+    assert curator_client.get(changelist).status_code == 200
+    assert curator_client.get(changelist, {"q": "a"}).status_code == 200
+    assert curator_client.get(change).status_code == 200
+    may_add = curator.has_perm(f"catalogue.add_{opts.model_name}")
+    assert curator_client.get(add).status_code == (200 if may_add else 403)
+
+
+@pytest.mark.parametrize("model_admin", CATALOGUE_ADMINS, ids=str)
+def test_anonymous_and_non_staff_get_nothing(client, model_admin):
+    reader = User.objects.create_user("reader", password="a-long-passphrase-42")
+    for url in admin_urls(model_admin):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/admin/login/")
+    client.force_login(reader)
+    for url in admin_urls(model_admin):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith("/admin/login/")
+
+
+def test_curators_group_holds_exactly_the_curation_permissions():
+    permissions = set(
+        Group.objects.get(name="Curators").permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    assert {app for app, _ in permissions} == {"catalogue"}
+    for model in ("actor", "initiative", "course", "agreement", "city", "source", "theme"):
+        for action in ("add", "change", "delete", "view"):
+            assert ("catalogue", f"{action}_{model}") in permissions
+    for relation in ("participation", "agreementparty", "courseprovider", "actorcitation"):
+        assert ("catalogue", f"change_{relation}") in permissions
+    for canonical in ("country", "sdg", "dimension", "driver"):
+        assert ("catalogue", f"view_{canonical}") in permissions
+        assert ("catalogue", f"change_{canonical}") not in permissions
+
+
+def test_curator_cannot_manage_accounts(curator_client):
+    assert curator_client.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+
+def agreement_form(**overrides) -> dict:
+    data = {
+        "name": "UK–New Zealand arrangement (test)",
+        "slug": "uk-new-zealand-arrangement-test",
+        "summary": "",
+        "description": "",
+        "kind": "cooperation",
+        "status": "signed",
+        "signed_on_year": "2022",
+        "signed_on_month": "7",
+        "signed_on_day": "",
+        "in_force_on_year": "",
+        "in_force_on_month": "",
+        "in_force_on_day": "",
+        "ended_on_year": "",
+        "ended_on_month": "",
+        "ended_on_day": "",
+        "website": "",
+        "wikidata_id": "",
+        "publication": "draft",
+        "last_verified": "",
+        "party_links-TOTAL_FORMS": "1",
+        "party_links-INITIAL_FORMS": "0",
+        "party_links-0-actor": "",
+        "party_links-0-role": "party",
+        "party_links-0-signed_on_year": "2022",
+        "party_links-0-signed_on_month": "7",
+        "party_links-0-signed_on_day": "",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+    }
+    for suffix in ("joined_on", "withdrew_on"):
+        for part in ("year", "month", "day"):
+            data[f"party_links-0-{suffix}_{part}"] = ""
+    data.update(overrides)
+    return data
+
+
+def test_curator_enters_a_date_known_to_the_month(curator_client):
+    actor = ActorFactory()
+    response = curator_client.post(
+        reverse("admin:catalogue_agreement_add"),
+        agreement_form(**{"party_links-0-actor": actor.pk}),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    agreement = Agreement.objects.get(slug="uk-new-zealand-arrangement-test")
+    assert str(agreement.signed) == "July 2022"
+    assert agreement.signed_on == datetime.date(2022, 7, 1)
+    party = AgreementParty.objects.get(agreement=agreement)
+    assert (party.actor, str(party.signed)) == (actor, "July 2022")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"signed_on_day": "31", "signed_on_month": "6"},
+            "signed_on",
+            "31 June 2022 is not a date",
+        ),
+        ({"signed_on_year": "", "signed_on_month": "7"}, "signed_on", "Enter the year"),
+        (
+            {"in_force_on_year": "2021", "in_force_on_month": "", "in_force_on_day": ""},
+            "in_force_on",
+            "before it is signed",
+        ),
+        ({"slug": "not a slug!"}, "slug", "valid"),
+        ({"kind": "alliance"}, "kind", "Select a valid choice"),
+    ],
+)
+def test_admin_refuses_bad_values_and_saves_nothing(curator_client, overrides, field, message):
+    actor = ActorFactory()
+    response = curator_client.post(
+        reverse("admin:catalogue_agreement_add"),
+        agreement_form(**{"party_links-0-actor": actor.pk, **overrides}),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert any(message in text for text in errors[field]), errors
+    assert not Agreement.objects.filter(name="UK–New Zealand arrangement (test)").exists()
+    assert not AgreementParty.objects.filter(actor=actor).exists()
+
+
+def test_admin_refuses_a_party_twice(curator_client):
+    actor = ActorFactory()
+    data = agreement_form(
+        **{
+            "party_links-TOTAL_FORMS": "2",
+            "party_links-0-actor": actor.pk,
+            "party_links-1-actor": actor.pk,
+            "party_links-1-role": "party",
+        }
+    )
+    for suffix in ("signed_on", "joined_on", "withdrew_on"):
+        for part in ("year", "month", "day"):
+            data[f"party_links-1-{suffix}_{part}"] = ""
+    response = curator_client.post(reverse("admin:catalogue_agreement_add"), data)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for actor" in response.content.decode()
+    assert not Agreement.objects.filter(slug="uk-new-zealand-arrangement-test").exists()
+
+
+def test_publish_and_unpublish_actions(curator_client):
+    drafts = InitiativeFactory.create_batch(2, publication=Publication.DRAFT)
+    changelist = reverse("admin:catalogue_initiative_changelist")
+    ids = [str(initiative.pk) for initiative in drafts]
+    curator_client.post(changelist, {"action": "publish", "_selected_action": ids})
+    assert set(Initiative.objects.filter(pk__in=ids).values_list("publication", flat=True)) == {
+        Publication.PUBLISHED
+    }
+    curator_client.post(changelist, {"action": "unpublish", "_selected_action": ids})
+    assert set(Initiative.objects.filter(pk__in=ids).values_list("publication", flat=True)) == {
+        Publication.DRAFT
+    }
+
+
+def test_view_on_site_links_to_the_record(curator_client):
+    actor = Actor.objects.first()
+    response = curator_client.get(reverse("admin:catalogue_actor_change", args=[actor.pk]))
+    assert actor.get_absolute_url() in response.content.decode()

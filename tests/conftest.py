@@ -1,0 +1,49 @@
+"""Test set-up shared by every suite.
+
+The test database gets the reference data and the seed catalogue once per run, so every test sees
+the catalogue as a fresh installation serves it; each test's own changes are rolled back.
+"""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+
+from catalogue.reference_data import load_reference_data
+from catalogue.seed import load_seed_catalogue
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_reference_data()
+        load_seed_catalogue()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL: fail loudly if they were selected without it."""
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.fixturenames.append("require_postgres")
+
+
+@pytest.fixture
+def require_postgres(db):
+    assert connection.vendor == "postgresql", (
+        "This test needs PostgreSQL: run it with DATABASE_URL set, or deselect it with "
+        "-m 'not postgres'."
+    )
+
+
+@pytest.fixture
+def curator(db) -> User:
+    user = User.objects.create_user("curator", "curator@example.org", "a-long-passphrase-42")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Curators"))
+    return user
+
+
+@pytest.fixture
+def curator_client(client, curator):
+    client.force_login(curator)
+    return client

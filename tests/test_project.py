@@ -1,0 +1,95 @@
+"""Project-wide checks: Django's system checks, migrations, settings and the curator command."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+import yaml
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+
+def test_system_checks_pass():
+    call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_a_migration():
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+def run_settings(**environment) -> subprocess.CompletedProcess:
+    env = {**os.environ, **environment}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "sciplo.settings"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_refuses_the_development_secret():
+    result = run_settings(DEBUG="false", ALLOWED_HOSTS="sciplo.example.org", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_needs_allowed_hosts():
+    result = run_settings(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="")
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_starts_when_configured():
+    result = run_settings(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="sciplo.example.org")
+    assert result.returncode == 0, result.stderr
+
+
+def test_debug_must_be_a_boolean():
+    result = run_settings(DEBUG="maybe")
+    assert "DEBUG must be true or false" in result.stderr
+
+
+@pytest.mark.django_db
+def test_create_curator(monkeypatch):
+    monkeypatch.setenv("CURATOR_PASSWORD", "a-long-passphrase-42")
+    call_command("create_curator", "ada", email="ada@example.org", stdout=StringIO())
+    ada = User.objects.get(username="ada")
+    assert ada.is_staff and not ada.is_superuser
+    assert list(ada.groups.values_list("name", flat=True)) == ["Curators"]
+    assert ada.check_password("a-long-passphrase-42")
+    assert ada.has_perm("catalogue.change_initiative")
+    assert not ada.has_perm("auth.change_user")
+
+
+@pytest.mark.django_db
+def test_create_curator_refuses_a_weak_password_and_creates_nothing(monkeypatch):
+    monkeypatch.setenv("CURATOR_PASSWORD", "12345")
+    with pytest.raises(CommandError, match="too short"):
+        call_command("create_curator", "weak", stdout=StringIO())
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_compose_runs_the_app_beside_postgres_with_health_checks():
+    compose = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+    db, app = compose["services"]["db"], compose["services"]["app"]
+    assert db["image"].startswith("postgres:")
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert app["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "/health/" in " ".join(app["healthcheck"]["test"])
+    assert "gunicorn sciplo.wsgi" in app["command"]
+    assert app["environment"]["DATABASE_URL"].startswith("postgres://")
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    for variable in ("POSTGRES_PASSWORD", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"):
+        assert f"{variable}=" in example
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (settings.BASE_DIR / "README.md").read_text()
+    assert "```sh\nmake run\n```" in readme
+    assert "```sh\nmake test\n```" in readme
+    assert "make test" in (settings.BASE_DIR / ".ci" / "run").read_text()
