@@ -118,16 +118,14 @@ class RecordQuerySet(models.QuerySet):
         return self.filter(publication__in=[Publication.PUBLISHED, Publication.ARCHIVED])
 
 
-class RecordManager(models.Manager.from_queryset(RecordQuerySet)):
-    def get_by_natural_key(self, slug: str):
-        return self.get(slug=slug)
-
-
 class SlugManager(models.Manager):
-    """Looks reference records up by slug, so fixtures can name them."""
+    """Looks rows up by slug, so fixtures can name them."""
 
     def get_by_natural_key(self, slug: str):
         return self.get(slug=slug)
+
+
+RecordManager = SlugManager.from_queryset(RecordQuerySet)
 
 
 wikidata_id_validator = RegexValidator(
@@ -156,8 +154,9 @@ class Record(models.Model):
         db_index=True,
         help_text="Readers see published records; archived records stay reachable by URL.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Defaults rather than auto_now/auto_now_add, which raw fixture loads would skip.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     last_verified = models.DateField(
         null=True,
         blank=True,
@@ -175,6 +174,10 @@ class Record(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse(f"catalogue:{self._meta.model_name}-detail", args=[self.slug])
