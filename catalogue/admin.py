@@ -1,6 +1,7 @@
 """Django admin for curators: every model, with the relations edited inline."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
@@ -42,8 +43,13 @@ def record_fieldsets(*specific_fields) -> tuple:
         (None, {"fields": RECORD_FIELDS_BEFORE}),
         ("Details", {"fields": specific_fields}),
         ("Links", {"fields": RECORD_FIELDS_AFTER}),
-        ("Curation", {"fields": ("publication", "last_verified", "created_at", "updated_at")}),
+        ("Curation", {"fields": ("publication", "last_verified")}),
     )
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    # A curator who types "example.org" means https://example.org.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class CitationInline(admin.TabularInline):
@@ -54,7 +60,7 @@ class CitationInline(admin.TabularInline):
     verbose_name_plural = "sources cited"
 
 
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(CatalogueAdmin):
     """What every record's admin shares; subclasses add their own columns, filters and inlines."""
 
     search_fields = ("name", "slug", "summary")
@@ -63,6 +69,12 @@ class RecordAdmin(admin.ModelAdmin):
     list_filter = ("publication",)
     list_per_page = 50
     actions = ("publish", "unpublish")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return (*fieldsets, ("Timestamps", {"fields": ("created_at", "updated_at")}))
 
     @admin.action(description="Publish the selected records", permissions=["change"])
     def publish(self, request, queryset):
@@ -111,7 +123,7 @@ admin.site.register(Audience, VocabularyAdmin)
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(CatalogueAdmin):
     list_display = ("title", "author", "kind", "published_display", "url")
     list_filter = ("kind",)
     search_fields = ("title", "author", "publisher", "url", "slug")

@@ -6,7 +6,6 @@ the catalogue as a fresh installation serves it; each test's own changes are rol
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.db import connection
 
 from catalogue.reference_data import load_reference_data
 from catalogue.seed import load_seed_catalogue
@@ -17,21 +16,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_reference_data()
         load_seed_catalogue()
-
-
-def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need PostgreSQL: fail loudly if they were selected without it."""
-    for item in items:
-        if item.get_closest_marker("postgres"):
-            item.fixturenames.append("require_postgres")
-
-
-@pytest.fixture
-def require_postgres(db):
-    assert connection.vendor == "postgresql", (
-        "This test needs PostgreSQL: run it with DATABASE_URL set, or deselect it with "
-        "-m 'not postgres'."
-    )
 
 
 @pytest.fixture

@@ -69,7 +69,13 @@ class Course(Record):
     edition = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The edition's number, if the providers number them."
     )
-    format = models.CharField(max_length=10, choices=CourseFormat.choices, db_index=True)
+    format = models.CharField(
+        max_length=10,
+        choices=CourseFormat.choices,
+        blank=True,
+        db_index=True,
+        help_text="Leave empty if the source does not say.",
+    )
     city = models.ForeignKey(
         "catalogue.City",
         on_delete=models.PROTECT,

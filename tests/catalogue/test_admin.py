@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from catalogue.models import Actor, Agreement, AgreementParty, Initiative, Publication
@@ -194,4 +195,7 @@ def test_publish_and_unpublish_actions(curator_client):
 def test_view_on_site_links_to_the_record(curator_client):
     actor = Actor.objects.first()
     response = curator_client.get(reverse("admin:catalogue_actor_change", args=[actor.pk]))
-    assert actor.get_absolute_url() in response.content.decode()
+    content_type = ContentType.objects.get_for_model(Actor)
+    shortcut = reverse("admin:view_on_site", args=[content_type.pk, actor.pk])
+    assert shortcut in response.content.decode()
+    assert curator_client.get(shortcut).url.endswith(actor.get_absolute_url())
