@@ -52,6 +52,13 @@ class CatalogueAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
+class ActorLinkInline(admin.TabularInline):
+    """An actor's part in a record: a participation, a provision, a party."""
+
+    autocomplete_fields = ("actor",)
+    extra = 0
+
+
 class CitationInline(admin.TabularInline):
     fields = ("source", "locator")
     autocomplete_fields = ("source",)
@@ -176,11 +183,9 @@ class ActorAdmin(RecordAdmin):
         return actor.sector.label
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(ActorLinkInline):
     model = Participation
     fields = ("actor", "role", "start_year", "end_year")
-    autocomplete_fields = ("actor",)
-    extra = 0
 
 
 class InitiativeCitationInline(CitationInline):
@@ -217,11 +222,9 @@ class InitiativeAdmin(RecordAdmin):
         return initiative.actor_count
 
 
-class CourseProviderInline(admin.TabularInline):
+class CourseProviderInline(ActorLinkInline):
     model = CourseProvider
     fields = ("actor", "role")
-    autocomplete_fields = ("actor",)
-    extra = 0
 
 
 class CourseCitationInline(CitationInline):
@@ -252,11 +255,9 @@ class CourseAdmin(RecordAdmin):
         return course.state.label if course.state else "dates unknown"
 
 
-class AgreementPartyInline(admin.TabularInline):
+class AgreementPartyInline(ActorLinkInline):
     model = AgreementParty
     fields = ("actor", "role", "signed_on", "joined_on", "withdrew_on")
-    autocomplete_fields = ("actor",)
-    extra = 0
 
 
 class AgreementCitationInline(CitationInline):

@@ -177,6 +177,8 @@ class Record(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.updated_at = timezone.now()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

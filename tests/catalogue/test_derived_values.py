@@ -111,3 +111,8 @@ def test_saving_updates_updated_at_but_not_created_at():
     initiative.refresh_from_db()
     assert initiative.created_at == created
     assert initiative.updated_at > updated
+    renamed_at = initiative.updated_at
+    initiative.name = "Renamed again"
+    initiative.save(update_fields=["name"])
+    initiative.refresh_from_db()
+    assert initiative.updated_at > renamed_at
