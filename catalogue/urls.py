@@ -2,17 +2,27 @@
 
 from django.urls import path
 
-from catalogue import views
+from catalogue.views import details, lists, pages
 
 app_name = "catalogue"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
-    path("actors/<slug:slug>/", views.ActorDetailView.as_view(), name="actor-detail"),
-    path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
-    path("cities/<slug:slug>/", views.CityDetailView.as_view(), name="city-detail"),
-    path("courses/<slug:slug>/", views.CourseDetailView.as_view(), name="course-detail"),
+    path("", pages.HomeView.as_view(), name="home"),
+    path("search/", pages.SearchView.as_view(), name="search"),
+    path("initiatives/", lists.InitiativeListView.as_view(), name="initiative-list"),
     path(
-        "initiatives/<slug:slug>/", views.InitiativeDetailView.as_view(), name="initiative-detail"
+        "initiatives/<slug:slug>/",
+        details.InitiativeDetailView.as_view(),
+        name="initiative-detail",
     ),
+    path("actors/", lists.ActorListView.as_view(), name="actor-list"),
+    path("actors/<slug:slug>/", details.ActorDetailView.as_view(), name="actor-detail"),
+    path("courses/", lists.CourseListView.as_view(), name="course-list"),
+    path("courses/<slug:slug>/", details.CourseDetailView.as_view(), name="course-detail"),
+    path("agreements/", lists.AgreementListView.as_view(), name="agreement-list"),
+    path("agreements/<slug:slug>/", details.AgreementDetailView.as_view(), name="agreement-detail"),
+    path("cities/", lists.CityListView.as_view(), name="city-list"),
+    path("cities/<slug:slug>/", details.CityDetailView.as_view(), name="city-detail"),
+    path("themes/", pages.ThemeListView.as_view(), name="theme-list"),
+    path("themes/<slug:slug>/", pages.ThemeDetailView.as_view(), name="theme-detail"),
 ]

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from catalogue.views import health
+from catalogue.views.pages import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),

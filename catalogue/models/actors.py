@@ -88,6 +88,16 @@ class Actor(Record):
         "catalogue.Source", through="ActorCitation", related_name="actors"
     )
 
+    search_fields = (
+        ("A", "name"),
+        ("A", "acronym"),
+        ("B", "summary"),
+        ("B", "parent__name"),
+        ("B", "city__name"),
+        ("C", "description"),
+    )
+    list_select_related = ("country", "city")
+
     class Meta(Record.Meta):
         constraints = [
             not_own_parent_constraint("An actor cannot be its own parent."),

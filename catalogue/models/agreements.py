@@ -59,6 +59,16 @@ class Agreement(Record):
     in_force = PartialDateProperty("in_force_on")
     ended = PartialDateProperty("ended_on")
 
+    search_fields = (
+        ("A", "name"),
+        ("B", "summary"),
+        ("B", "parties__name"),
+        ("B", "parties__acronym"),
+        ("B", "cities__name"),
+        ("C", "description"),
+    )
+    list_prefetch_related = ("parties", "cities")
+
     class Meta(Record.Meta):
         constraints = [
             *partial_date_constraints("signed_on", "in_force_on", "ended_on"),

@@ -9,6 +9,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.search import search
+
 FIRST_PLAUSIBLE_YEAR = 1900
 LAST_PLAUSIBLE_YEAR = 2100
 VERIFICATION_LIFETIME = datetime.timedelta(days=365)
@@ -108,6 +110,14 @@ class Publication(models.TextChoices):
     ARCHIVED = "archived", "archived"
 
 
+def published_only(model: type[models.Model], relation: str) -> models.Prefetch | str:
+    """A prefetch of `relation` that leaves out unpublished records."""
+    related_model = model._meta.get_field(relation).related_model
+    if issubclass(related_model, Record):
+        return models.Prefetch(relation, queryset=related_model.objects.published())
+    return relation
+
+
 class RecordQuerySet(models.QuerySet):
     def published(self):
         """What readers see in lists and counts."""
@@ -116,6 +126,17 @@ class RecordQuerySet(models.QuerySet):
     def reachable(self):
         """What readers may open by URL: archived records stay citable."""
         return self.filter(publication__in=[Publication.PUBLISHED, Publication.ARCHIVED])
+
+    def search(self, text: str):
+        return search(self, text)
+
+    def for_list(self):
+        """Loads what a list row shows: `list_select_related` and `list_prefetch_related` of
+        the model, related records limited to published ones."""
+        model = self.model
+        return self.select_related(*model.list_select_related).prefetch_related(
+            *(published_only(model, name) for name in model.list_prefetch_related)
+        )
 
 
 class SlugManager(models.Manager):
@@ -168,6 +189,12 @@ class Record(models.Model):
 
     objects = RecordManager()
 
+    # Where `search()` looks: (weight, path) pairs, "A" for names down to "C" for long text.
+    search_fields = (("A", "name"), ("B", "summary"), ("C", "description"))
+    # What a list row shows besides the record's own fields (see `RecordQuerySet.for_list`).
+    list_select_related: tuple[str, ...] = ()
+    list_prefetch_related: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
         ordering = ["name"]
@@ -186,6 +213,10 @@ class Record(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication == Publication.PUBLISHED
 
     @property
     def is_verification_overdue(self) -> bool:

@@ -63,6 +63,14 @@ class City(Record):
         "catalogue.Source", through="CityCitation", related_name="cities"
     )
 
+    search_fields = (
+        ("A", "name"),
+        ("B", "summary"),
+        ("B", "country__name"),
+        ("C", "description"),
+    )
+    list_select_related = ("country",)
+
     class Meta(Record.Meta):
         verbose_name_plural = "cities"
         constraints = [

@@ -49,6 +49,20 @@ class CourseState(models.TextChoices):
     PAST = "past", "past"
 
 
+def state_condition(state: CourseState, today: datetime.date) -> Q:
+    """The editions in `state` on `today`, as a database condition (see `Course.state_on`)."""
+    not_started = Q(starts_on__gt=today)
+    open_for_application = Q(application_deadline__gte=today)
+    ended = Q(ends_on__lt=today) | Q(ends_on__isnull=True, starts_on__lt=today)
+    if state == CourseState.OPEN:
+        return not_started & open_for_application
+    if state == CourseState.UPCOMING:
+        return not_started & ~open_for_application
+    if state == CourseState.RUNNING:
+        return Q(starts_on__lte=today) & ~ended
+    return ended
+
+
 class CourseQuerySet(RecordQuerySet):
     def with_last_day(self):
         return self.annotate(last_day=Coalesce("ends_on", "starts_on"))
@@ -117,6 +131,17 @@ class Course(Record):
     )
 
     objects = RecordManager.from_queryset(CourseQuerySet)()
+
+    search_fields = (
+        ("A", "name"),
+        ("B", "summary"),
+        ("B", "providers__name"),
+        ("B", "providers__acronym"),
+        ("B", "city__name"),
+        ("C", "description"),
+    )
+    list_select_related = ("city",)
+    list_prefetch_related = ("providers",)
 
     class Meta(Record.Meta):
         constraints = [

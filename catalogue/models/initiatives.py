@@ -83,6 +83,16 @@ class Initiative(Record):
         "catalogue.Source", through="InitiativeCitation", related_name="initiatives"
     )
 
+    search_fields = (
+        ("A", "name"),
+        ("B", "summary"),
+        ("B", "actors__name"),
+        ("B", "actors__acronym"),
+        ("B", "cities__name"),
+        ("C", "description"),
+    )
+    list_prefetch_related = ("cities", "themes")
+
     class Meta(Record.Meta):
         constraints = [
             plausible_year_constraint("start_year"),

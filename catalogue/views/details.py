@@ -1,23 +1,8 @@
-"""Views of the readers' site."""
+"""Record pages: everything about one record, its relations in both directions and its sources."""
 
-from django.db import connection
-from django.http import JsonResponse
-from django.views.generic import DetailView, TemplateView
+from django.views.generic import DetailView
 
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication
-
-
-class HomeView(TemplateView):
-    template_name = "catalogue/home.html"
-    counted_models = (Initiative, Actor, Course, Agreement, City)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["counts"] = [
-            (model._meta.verbose_name_plural, model.objects.published().count())
-            for model in self.counted_models
-        ]
-        return context
 
 
 class RecordDetailView(DetailView):
@@ -57,10 +42,3 @@ class CourseDetailView(RecordDetailView):
 
 class InitiativeDetailView(RecordDetailView):
     model = Initiative
-
-
-def health(request):
-    """For load balancers and the container health check: the app answers and reaches its
-    database."""
-    connection.ensure_connection()
-    return JsonResponse({"status": "ok"})

@@ -1,0 +1,431 @@
+"""One FilterSet per public model, shared by the readers' pages and the JSON API.
+
+A query string means the same everywhere: `/initiatives/?theme=oceans&level=city` and
+`/api/v1/initiatives/?theme=oceans&level=city` select the same records. Several values of one
+parameter combine with OR, different parameters with AND. Each FilterSet also declares its
+`facets` (catalogue/facets.py): the filters whose values are counted beside the results.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from catalogue.facets import DecadeFacet, Facet
+from catalogue.models import (
+    SDG,
+    Actor,
+    ActorKind,
+    Agreement,
+    AgreementKind,
+    AgreementStatus,
+    Approach,
+    Audience,
+    City,
+    Country,
+    Course,
+    CourseFormat,
+    CourseKind,
+    CourseState,
+    Dimension,
+    Driver,
+    Initiative,
+    InitiativeKind,
+    InitiativeStatus,
+    Level,
+    ParticipationRole,
+    Sector,
+    Strategy,
+    Theme,
+)
+from catalogue.models.actors import kinds_in_sector
+from catalogue.models.base import FIRST_PLAUSIBLE_YEAR, LAST_PLAUSIBLE_YEAR
+from catalogue.models.courses import LANGUAGE_NAMES, state_condition
+
+
+def region_choices() -> list[tuple[str, str]]:
+    regions = Country.objects.exclude(region="").values_list("region", flat=True)
+    return [(region, region) for region in sorted(set(regions))]
+
+
+def year_choices() -> list[tuple[int, str]]:
+    return [(year, str(year)) for year in range(FIRST_PLAUSIBLE_YEAR, LAST_PLAUSIBLE_YEAR + 1)]
+
+
+class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
+    """Records related to any of the chosen objects, named by slug (or `to_field_name`).
+
+    Matching through a subquery keeps each record once, however many of its relations match.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        matching = queryset.model._default_manager.filter(**{f"{self.field_name}__in": value})
+        return queryset.filter(pk__in=matching.values("pk"))
+
+
+class AnyOfFilter(django_filters.MultipleChoiceFilter):
+    """Records with any of the chosen values at a path that may cross a to-many relation."""
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        matching = queryset.model._default_manager.filter(**{f"{self.field_name}__in": value})
+        return queryset.filter(pk__in=matching.values("pk"))
+
+
+class CatalogueFilterSet(django_filters.FilterSet):
+    """Search, sorting and facets, shared by every record's FilterSet.
+
+    `sort_options` maps each `sort` value to an ordering; "relevance" (the default when `q` is
+    given) ranks by the search. Subclasses list their `facets`.
+    """
+
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    sort = django_filters.ChoiceFilter(method="filter_sort", label="Sort by", empty_label=None)
+
+    sort_options: dict[str, tuple[str, tuple[str, ...]]] = {
+        "name": ("name A–Z", ("name",)),
+        "-name": ("name Z–A", ("-name",)),
+        "-updated": ("recently updated", ("-updated_at",)),
+    }
+    default_sort = "name"
+    facets: tuple[Facet, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("relevance", "relevance"), *[(k, v[0]) for k, v in self.sort_options.items()]]
+        self.filters["sort"].extra["choices"] = choices
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_sort(self, queryset, name, value):
+        # Sorting happens last, in filter_queryset, once the search has ranked the records.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        searched = bool(self.form.cleaned_data.get("q", "").strip())
+        sort = self.form.cleaned_data.get("sort") or ("relevance" if searched else "")
+        if sort == "relevance" and searched:
+            return queryset.order_by("-search_rank", "name", "pk")
+        _label, ordering = self.sort_options.get(sort, self.sort_options[self.default_sort])
+        return queryset.order_by(*ordering, "name", "pk")
+
+    def value_label(self, param: str, value: str) -> str:
+        """How a chosen value of `param` reads: a record's name, a choice's label."""
+        field = self.form.fields.get(param)
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            for chosen in self.form.cleaned_data.get(param) or ():
+                if str(getattr(chosen, field.to_field_name or "pk")) == value:
+                    return str(chosen)
+        elif isinstance(field, forms.ChoiceField):
+            return str(dict(field.choices).get(value, value))
+        return value
+
+
+def choice_labels(choices) -> dict[str, str]:
+    return {str(value): str(label) for value, label in choices}
+
+
+class InitiativeFilterSet(CatalogueFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=InitiativeKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=InitiativeStatus.choices)
+    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label="Level of governance")
+    theme = RelatedFilter(field_name="themes", queryset=Theme.objects.all())
+    sdg = RelatedFilter(
+        field_name="sdgs", queryset=SDG.objects.all(), to_field_name="number", label="SDG"
+    )
+    dimension = RelatedFilter(field_name="dimensions", queryset=Dimension.objects.all())
+    driver = RelatedFilter(field_name="drivers", queryset=Driver.objects.all())
+    country = RelatedFilter(
+        field_name="countries", queryset=Country.objects.all(), to_field_name="code"
+    )
+    region = AnyOfFilter(field_name="countries__region", choices=region_choices)
+    city = RelatedFilter(field_name="cities", queryset=City.objects.published())
+    actor = RelatedFilter(
+        field_name="actors", queryset=Actor.objects.published(), label="Participating actor"
+    )
+    lead_kind = django_filters.MultipleChoiceFilter(
+        choices=ActorKind.choices, method="filter_lead_kind", label="Kind of lead actor"
+    )
+    start_year_min = django_filters.NumberFilter(
+        field_name="start_year", lookup_expr="gte", label="Started in or after"
+    )
+    start_year_max = django_filters.NumberFilter(
+        field_name="start_year", lookup_expr="lte", label="Started in or before"
+    )
+
+    sort_options = {
+        **CatalogueFilterSet.sort_options,
+        "start_year": ("oldest first", ("start_year",)),
+        "-start_year": ("newest first", ("-start_year",)),
+    }
+    facets = (
+        Facet("kind", "Kind", path="kind", labels=choice_labels(InitiativeKind.choices)),
+        Facet("status", "Status", path="status", labels=choice_labels(InitiativeStatus.choices)),
+        Facet("level", "Level of governance", path="level", labels=choice_labels(Level.choices)),
+        Facet("theme", "Theme", path="themes__slug", label_path="themes__name"),
+        Facet("sdg", "SDG", path="sdgs__number", label_path="sdgs__name"),
+        Facet(
+            "dimension",
+            "Science-diplomacy dimension",
+            path="dimensions__slug",
+            label_path="dimensions__name",
+        ),
+        Facet("driver", "Driver", path="drivers__slug", label_path="drivers__name"),
+        Facet("region", "Region", path="countries__region"),
+        Facet("country", "Country", path="countries__code", label_path="countries__name"),
+        Facet(
+            "city", "City", path="cities__slug", label_path="cities__name", published_via="cities"
+        ),
+        Facet(
+            "actor",
+            "Participating actor",
+            path="actors__slug",
+            label_path="actors__name",
+            published_via="actors",
+        ),
+        Facet(
+            "lead_kind",
+            "Kind of lead actor",
+            buckets=lambda: [
+                (
+                    kind.value,
+                    kind.label,
+                    Q(
+                        participations__role=ParticipationRole.LEAD,
+                        participations__actor__kind=kind,
+                    ),
+                )
+                for kind in ActorKind
+            ],
+        ),
+        DecadeFacet("start_year", "Started", path="start_year"),
+    )
+
+    class Meta:
+        model = Initiative
+        fields = []
+
+    def filter_lead_kind(self, queryset, name, value):
+        leads = Initiative.objects.filter(
+            participations__role=ParticipationRole.LEAD, participations__actor__kind__in=value
+        )
+        return queryset.filter(pk__in=leads.values("pk"))
+
+
+class ActorFilterSet(CatalogueFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=ActorKind.choices)
+    sector = django_filters.MultipleChoiceFilter(choices=Sector.choices, method="filter_sector")
+    country = RelatedFilter(
+        field_name="country", queryset=Country.objects.all(), to_field_name="code"
+    )
+    region = AnyOfFilter(field_name="country__region", choices=region_choices)
+    city = RelatedFilter(field_name="city", queryset=City.objects.published(), label="Based in")
+    role = AnyOfFilter(
+        field_name="participations__role",
+        choices=ParticipationRole.choices,
+        label="Role in initiatives",
+    )
+    theme = RelatedFilter(
+        field_name="initiatives__themes",
+        queryset=Theme.objects.all(),
+        label="Theme of its initiatives",
+    )
+
+    facets = (
+        Facet("kind", "Kind", path="kind", labels=choice_labels(ActorKind.choices)),
+        Facet(
+            "sector",
+            "Sector",
+            buckets=lambda: [
+                (sector.value, sector.label, Q(kind__in=kinds_in_sector(sector)))
+                for sector in Sector
+            ],
+        ),
+        Facet("region", "Region", path="country__region"),
+        Facet("country", "Country", path="country__code", label_path="country__name"),
+        Facet("city", "Based in", path="city__slug", label_path="city__name", published_via="city"),
+        Facet(
+            "role",
+            "Role in initiatives",
+            path="participations__role",
+            labels=choice_labels(ParticipationRole.choices),
+        ),
+        Facet(
+            "theme",
+            "Theme of its initiatives",
+            path="initiatives__themes__slug",
+            label_path="initiatives__themes__name",
+        ),
+    )
+
+    class Meta:
+        model = Actor
+        fields = []
+
+    def filter_sector(self, queryset, name, value):
+        kinds = [kind for sector in value for kind in kinds_in_sector(Sector(sector))]
+        return queryset.filter(kind__in=kinds)
+
+
+def course_states():
+    today = timezone.localdate()
+    return [(state.value, state.label, state_condition(state, today)) for state in CourseState]
+
+
+class CourseFilterSet(CatalogueFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=CourseKind.choices)
+    format = django_filters.MultipleChoiceFilter(choices=CourseFormat.choices)
+    state = django_filters.MultipleChoiceFilter(choices=CourseState.choices, method="filter_state")
+    city = RelatedFilter(field_name="city", queryset=City.objects.published())
+    country = RelatedFilter(
+        field_name="city__country", queryset=Country.objects.all(), to_field_name="code"
+    )
+    provider = RelatedFilter(field_name="providers", queryset=Actor.objects.published())
+    audience = RelatedFilter(field_name="audiences", queryset=Audience.objects.all())
+    language = django_filters.MultipleChoiceFilter(choices=sorted(LANGUAGE_NAMES.items()))
+    year = django_filters.MultipleChoiceFilter(
+        field_name="starts_on__year", choices=year_choices, label="Starts in"
+    )
+
+    sort_options = {
+        **CatalogueFilterSet.sort_options,
+        "starts_on": ("soonest first", ("starts_on",)),
+        "-starts_on": ("latest first", ("-starts_on",)),
+    }
+    facets = (
+        Facet("state", "State", buckets=course_states),
+        Facet("kind", "Kind", path="kind", labels=choice_labels(CourseKind.choices)),
+        Facet("format", "Format", path="format", labels=choice_labels(CourseFormat.choices)),
+        Facet("year", "Starts in", path="starts_on__year"),
+        Facet("audience", "Audience", path="audiences__slug", label_path="audiences__name"),
+        Facet(
+            "provider",
+            "Provider",
+            path="providers__slug",
+            label_path="providers__name",
+            published_via="providers",
+        ),
+        Facet("country", "Country", path="city__country__code", label_path="city__country__name"),
+        Facet("city", "City", path="city__slug", label_path="city__name", published_via="city"),
+        Facet("language", "Language", path="language", labels=LANGUAGE_NAMES),
+    )
+
+    class Meta:
+        model = Course
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        today = timezone.localdate()
+        condition = Q()
+        for state in value:
+            condition |= state_condition(CourseState(state), today)
+        return queryset.filter(condition)
+
+
+class AgreementFilterSet(CatalogueFilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices)
+    status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
+    party = RelatedFilter(field_name="parties", queryset=Actor.objects.published())
+    party_kind = AnyOfFilter(
+        field_name="parties__kind", choices=ActorKind.choices, label="Kind of party"
+    )
+    country = RelatedFilter(
+        field_name="parties__country",
+        queryset=Country.objects.all(),
+        to_field_name="code",
+        label="Country of a party",
+    )
+    city = RelatedFilter(field_name="cities", queryset=City.objects.published())
+    theme = RelatedFilter(field_name="themes", queryset=Theme.objects.all())
+    initiative = RelatedFilter(field_name="initiatives", queryset=Initiative.objects.published())
+    signed_year_min = django_filters.NumberFilter(
+        field_name="signed_on__year", lookup_expr="gte", label="Signed in or after"
+    )
+    signed_year_max = django_filters.NumberFilter(
+        field_name="signed_on__year", lookup_expr="lte", label="Signed in or before"
+    )
+
+    sort_options = {
+        **CatalogueFilterSet.sort_options,
+        "signed": ("signed, oldest first", ("signed_on",)),
+        "-signed": ("signed, newest first", ("-signed_on",)),
+    }
+    facets = (
+        Facet("kind", "Kind", path="kind", labels=choice_labels(AgreementKind.choices)),
+        Facet("status", "Status", path="status", labels=choice_labels(AgreementStatus.choices)),
+        Facet(
+            "party",
+            "Party",
+            path="parties__slug",
+            label_path="parties__name",
+            published_via="parties",
+        ),
+        Facet(
+            "party_kind",
+            "Kind of party",
+            path="parties__kind",
+            labels=choice_labels(ActorKind.choices),
+        ),
+        Facet(
+            "country",
+            "Country of a party",
+            path="parties__country__code",
+            label_path="parties__country__name",
+        ),
+        Facet(
+            "city", "City", path="cities__slug", label_path="cities__name", published_via="cities"
+        ),
+        Facet("theme", "Theme", path="themes__slug", label_path="themes__name"),
+        DecadeFacet("signed_year", "Signed", path="signed_on__year"),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+
+class CityFilterSet(CatalogueFilterSet):
+    country = RelatedFilter(
+        field_name="country", queryset=Country.objects.all(), to_field_name="code"
+    )
+    region = AnyOfFilter(field_name="country__region", choices=region_choices)
+    strategy = django_filters.MultipleChoiceFilter(
+        choices=Strategy.choices, label="Science-diplomacy strategy"
+    )
+    approach = django_filters.MultipleChoiceFilter(choices=Approach.choices)
+    theme = RelatedFilter(
+        field_name="initiatives__themes",
+        queryset=Theme.objects.all(),
+        label="Theme of its initiatives",
+    )
+
+    facets = (
+        Facet("region", "Region", path="country__region"),
+        Facet("country", "Country", path="country__code", label_path="country__name"),
+        Facet(
+            "strategy",
+            "Science-diplomacy strategy",
+            path="strategy",
+            labels=choice_labels(Strategy.choices),
+        ),
+        Facet("approach", "Approach", path="approach", labels=choice_labels(Approach.choices)),
+        Facet(
+            "theme",
+            "Theme of its initiatives",
+            path="initiatives__themes__slug",
+            label_path="initiatives__themes__name",
+        ),
+    )
+
+    class Meta:
+        model = City
+        fields = []

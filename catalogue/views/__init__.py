@@ -1,0 +1,1 @@
+"""The readers' site, one module per kind of page."""

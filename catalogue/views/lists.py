@@ -1,0 +1,182 @@
+"""List pages: filter, search, facets, sorting, pagination and export, declared per model."""
+
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404
+from django.utils.text import capfirst
+from django.views.generic import TemplateView
+
+from catalogue import filters
+from catalogue.exports import export_response
+from catalogue.facets import with_changes
+from catalogue.models import Actor, Agreement, City, Course, Initiative
+
+PAGE_SIZES = (25, 50, 100)
+EXPORT_FORMATS = ("csv", "json")
+# Parameters that shape the page rather than select records.
+PAGE_PARAMS = ("page", "per_page", "sort", "format")
+
+
+@dataclass
+class Chip:
+    """An active filter value, with the link that removes it."""
+
+    label: str
+    remove_url: str
+
+
+class RecordListView(TemplateView):
+    """A filtered, faceted, sorted and paginated list of published records.
+
+    A subclass names its `model`, `filterset_class` and `row_template`; everything else is done
+    here once, the same way for every model.
+    """
+
+    template_name = "catalogue/record_list.html"
+    model = None
+    filterset_class: type[filters.CatalogueFilterSet] = None
+    row_template = ""
+    intro = ""
+
+    def base_queryset(self):
+        return self.model.objects.published().for_list()
+
+    def get(self, request, *args, **kwargs):
+        self.data = request.GET.copy()
+        self.filterset = self.filterset_class(self.data, queryset=self.base_queryset())
+        results = self.filterset.qs
+        file_format = self.data.get("format")
+        if file_format in EXPORT_FORMATS:
+            name = self.model._meta.verbose_name_plural.replace(" ", "-")
+            return export_response(request, results, file_format, name)
+        context = self.get_context_data(results=results, **kwargs)
+        status = 400 if self.filterset.errors else 200
+        return self.render_to_response(context, status=status)
+
+    def get_context_data(self, *, results, **kwargs):
+        context = super().get_context_data(**kwargs)
+        per_page = self.per_page()
+        paginator = Paginator(results, per_page)
+        try:
+            page = paginator.page(self.data.get("page") or 1)
+        except InvalidPage as error:
+            raise Http404(f"There is no such page of results: {error}") from error
+        total = paginator.count
+        facets = [
+            (
+                facet,
+                facet.values(
+                    self.data,
+                    self.others(facet),
+                    results,
+                    total,
+                    partial(self.filterset.value_label, facet.param),
+                ),
+            )
+            for facet in self.filterset_class.facets
+        ]
+        context.update(
+            opts=self.model._meta,
+            intro=self.intro,
+            row_template=self.row_template,
+            filterset=self.filterset,
+            page=page,
+            page_links=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            ellipsis=Paginator.ELLIPSIS,
+            total=total,
+            facets=facets,
+            chips=self.chips(),
+            sort_choices=self.filterset.filters["sort"].extra["choices"],
+            current_sort=self.data.get("sort", ""),
+            per_page=per_page,
+            page_sizes=PAGE_SIZES,
+            hidden_fields=self.hidden_fields(),
+            query_without_page=with_changes(self.data),
+            export_urls={
+                file_format: "?" + with_changes(self.data, format=[file_format])
+                for file_format in EXPORT_FORMATS
+            },
+        )
+        return context
+
+    def per_page(self) -> int:
+        try:
+            per_page = int(self.data.get("per_page", PAGE_SIZES[0]))
+        except ValueError:
+            return PAGE_SIZES[0]
+        return per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
+
+    def others(self, facet):
+        """The results of every filter but `facet`'s."""
+        data = self.data.copy()
+        for param in facet.params:
+            data.pop(param, None)
+        return self.filterset_class(data, queryset=self.base_queryset()).qs
+
+    def chips(self) -> list[Chip]:
+        chips = []
+        for param, values in self.data.lists():
+            if param in PAGE_PARAMS or param not in self.filterset.filters:
+                continue
+            title = capfirst(str(self.filterset.filters[param].label or param))
+            for value in values:
+                if not value:
+                    continue
+                label = f"{title}: {self.filterset.value_label(param, value)}"
+                rest = [other for other in values if other != value]
+                chips.append(Chip(label, "?" + with_changes(self.data, **{param: rest})))
+        return chips
+
+    def hidden_fields(self) -> list[tuple[str, str]]:
+        """The current state, for forms that change one part of it (search, sort)."""
+        return [
+            (param, value)
+            for param, values in self.data.lists()
+            if param not in ("page", "q", "sort", "per_page", "format")
+            for value in values
+        ]
+
+
+class InitiativeListView(RecordListView):
+    model = Initiative
+    filterset_class = filters.InitiativeFilterSet
+    row_template = "catalogue/rows/initiative.html"
+    intro = (
+        "Hubs, programmes, networks, funds, facilities and offices that put science diplomacy "
+        "to work."
+    )
+
+
+class ActorListView(RecordListView):
+    model = Actor
+    filterset_class = filters.ActorFilterSet
+    row_template = "catalogue/rows/actor.html"
+    intro = (
+        "The governments, organisations, academies and networks that practise science diplomacy."
+    )
+
+
+class CourseListView(RecordListView):
+    model = Course
+    filterset_class = filters.CourseFilterSet
+    row_template = "catalogue/rows/course.html"
+    intro = (
+        "Courses, workshops, fellowships and schools that teach science diplomacy, one row per "
+        "edition."
+    )
+
+
+class AgreementListView(RecordListView):
+    model = Agreement
+    filterset_class = filters.AgreementFilterSet
+    row_template = "catalogue/rows/agreement.html"
+    intro = "Treaties, arrangements, memoranda and host agreements that bind science diplomacy."
+
+
+class CityListView(RecordListView):
+    model = City
+    filterset_class = filters.CityFilterSet
+    row_template = "catalogue/rows/city.html"
+    intro = "Cities where science diplomacy happens, and how they approach it."

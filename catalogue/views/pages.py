@@ -1,0 +1,90 @@
+"""The home page, global search, themes and the health check."""
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.views.generic import DetailView, ListView, TemplateView
+
+from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
+
+RECORD_MODELS = (Initiative, Actor, Course, Agreement, City)
+SEARCH_RESULTS_PER_TYPE = 10
+
+
+class HomeView(TemplateView):
+    template_name = "catalogue/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["counts"] = [
+            (model._meta.verbose_name_plural, model.objects.published().count())
+            for model in RECORD_MODELS
+        ]
+        return context
+
+
+class SearchView(TemplateView):
+    """One search across every kind of record, the best matches of each kind grouped."""
+
+    template_name = "catalogue/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        text = self.request.GET.get("q", "").strip()
+        groups = []
+        if text:
+            for model in RECORD_MODELS:
+                matches = model.objects.published().search(text).order_by("-search_rank", "name")
+                total = matches.count()
+                groups.append(
+                    {
+                        "opts": model._meta,
+                        "total": total,
+                        "records": matches[:SEARCH_RESULTS_PER_TYPE] if total else [],
+                    }
+                )
+        context.update(
+            q=text,
+            site_search_q=text,
+            groups=groups,
+            total=sum(group["total"] for group in groups),
+        )
+        return context
+
+
+def published_count(relation: str) -> Count:
+    return Count(
+        relation, filter=Q(**{f"{relation}__publication": Publication.PUBLISHED}), distinct=True
+    )
+
+
+class ThemeListView(ListView):
+    """Every theme with what it touches."""
+
+    template_name = "catalogue/theme_list.html"
+    context_object_name = "themes"
+
+    def get_queryset(self):
+        return Theme.objects.annotate(
+            initiative_count=published_count("initiatives"),
+            agreement_count=published_count("agreements"),
+        ).order_by("name")
+
+
+class ThemeDetailView(DetailView):
+    template_name = "catalogue/theme_detail.html"
+    context_object_name = "theme"
+    queryset = Theme.objects.all()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["initiatives"] = self.object.initiatives.published().for_list()
+        context["agreements"] = self.object.agreements.published().for_list()
+        return context
+
+
+def health(request):
+    """For load balancers and the container health check: the app answers and reaches its
+    database."""
+    connection.ensure_connection()
+    return JsonResponse({"status": "ok"})
