@@ -1,5 +1,6 @@
 """Django admin for curators: every model, with the relations edited inline."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
@@ -28,6 +29,7 @@ from catalogue.models import (
     Source,
     Theme,
 )
+from catalogue.models.initiatives import involved_countries
 
 admin.site.site_header = "Sciplo curation"
 admin.site.site_title = "Sciplo curation"
@@ -192,8 +194,19 @@ class InitiativeCitationInline(CitationInline):
     model = InitiativeCitation
 
 
+class InitiativeAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        if "countries" in cleaned_data and "cities" in cleaned_data:
+            cleaned_data["countries"] = involved_countries(
+                cleaned_data["countries"], cleaned_data["cities"]
+            )
+        return cleaned_data
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(RecordAdmin):
+    form = InitiativeAdminForm
     list_display = ("name", "kind", "status", "level", "start_year", "actor_count", "publication")
     list_filter = ("publication", "kind", "status", "level", "themes", "dimensions", "drivers")
     search_fields = (*RecordAdmin.search_fields, "actors__acronym")

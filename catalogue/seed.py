@@ -42,6 +42,11 @@ def validate_catalogue() -> None:
                 instance.full_clean()
             except ValidationError as error:
                 problems.append(f"{model._meta.label} {instance}: {error.message_dict}")
+            if hasattr(instance, "relation_problems"):
+                problems += [
+                    f"{model._meta.label} {instance}: {problem}"
+                    for problem in instance.relation_problems()
+                ]
     if problems:
         raise SeedError("The seed catalogue breaks the catalogue's rules:\n" + "\n".join(problems))
 

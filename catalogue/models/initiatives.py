@@ -13,6 +13,7 @@ from catalogue.models.base import (
     validate_not_own_ancestor,
     year_field,
 )
+from catalogue.models.reference import Country
 
 
 class InitiativeKind(models.TextChoices):
@@ -55,7 +56,7 @@ class Initiative(Record):
         "catalogue.Country",
         blank=True,
         related_name="initiatives",
-        help_text="Countries involved, beyond those of its cities.",
+        help_text="Every country involved; the countries of its cities are added when it is saved.",
     )
     themes = models.ManyToManyField("catalogue.Theme", blank=True, related_name="initiatives")
     sdgs = models.ManyToManyField(
@@ -115,6 +116,20 @@ class Initiative(Record):
         validate_not_own_ancestor(
             self, "An initiative cannot be part of itself, directly or through its parents."
         )
+
+    def relation_problems(self) -> list[str]:
+        """Rules about its many-to-many relations, which `full_clean()` cannot see."""
+        missing = {city.country_id for city in self.cities.all()} - {
+            country.pk for country in self.countries.all()
+        }
+        if missing:
+            return [f"its countries lack {', '.join(sorted(missing))}, where its cities are"]
+        return []
+
+
+def involved_countries(countries, cities) -> models.QuerySet:
+    """The chosen countries plus the countries of the chosen cities."""
+    return Country.objects.filter(Q(pk__in=countries) | Q(city__in=cities)).distinct()
 
 
 class ParticipationRole(models.TextChoices):
