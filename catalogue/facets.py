@@ -68,13 +68,14 @@ class Facet:
             queryset = queryset.filter(**{f"{self.published_via}__publication": "published"})
         rows = (
             queryset.order_by()
-            .exclude(**{f"{self.path}__isnull": True})
             .values_list(self.path, self.label_path or self.path)
             .annotate(total=Count("pk", distinct=True))
         )
+        # Records without a value form a group of their own, which is not a value to offer.
         return {
             str(value): (self.labels.get(str(value), str(label)), total)
             for value, label, total in rows
+            if value not in (None, "")
         }
 
     def values(
@@ -132,14 +133,11 @@ class DecadeFacet(Facet):
         total: int,
         label_of: Callable[[str], str],
     ) -> list[FacetValue]:
-        rows = (
-            others.order_by()
-            .exclude(**{f"{self.path}__isnull": True})
-            .values_list(self.path)
-            .annotate(total=Count("pk", distinct=True))
-        )
+        rows = others.order_by().values_list(self.path).annotate(total=Count("pk", distinct=True))
         decades: dict[int, int] = {}
         for year, count in rows:
+            if year is None:
+                continue
             decades[year - year % 10] = decades.get(year - year % 10, 0) + count
         low, high = self.params
         offered = []

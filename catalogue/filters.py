@@ -101,12 +101,24 @@ class CatalogueFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         choices = [("relevance", "relevance"), *[(k, v[0]) for k, v in self.sort_options.items()]]
         self.filters["sort"].extra["choices"] = choices
+        # A facet's title is how its filter reads everywhere (chips, errors).
+        for facet in self.facets:
+            if facet.param in self.filters:
+                self.filters[facet.param].label = facet.title
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
 
     def filter_sort(self, queryset, name, value):
         # Sorting happens last, in filter_queryset, once the search has ranked the records.
+        return queryset
+
+    def filter_queryset_without(self, queryset, params: tuple[str, ...]):
+        """`queryset` filtered by every valid filter except `params`, unsorted: what a facet
+        over `params` counts."""
+        for name, value in self.form.cleaned_data.items():
+            if name not in params and name != "sort":
+                queryset = self.filters[name].filter(queryset, value)
         return queryset
 
     def filter_queryset(self, queryset):

@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from catalogue.views.pages import health
 
+handler404 = "catalogue.views.pages.not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),

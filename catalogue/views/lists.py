@@ -110,10 +110,7 @@ class RecordListView(TemplateView):
 
     def others(self, facet):
         """The results of every filter but `facet`'s."""
-        data = self.data.copy()
-        for param in facet.params:
-            data.pop(param, None)
-        return self.filterset_class(data, queryset=self.base_queryset()).qs
+        return self.filterset.filter_queryset_without(self.base_queryset(), facet.params)
 
     def chips(self) -> list[Chip]:
         chips = []

@@ -1,8 +1,9 @@
-"""The home page, global search, themes and the health check."""
+"""The home page, global search, themes, the 404 page and the health check."""
 
 from django.db import connection
 from django.db.models import Count, Q
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.generic import DetailView, ListView, TemplateView
 
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
@@ -11,15 +12,30 @@ RECORD_MODELS = (Initiative, Actor, Course, Agreement, City)
 SEARCH_RESULTS_PER_TYPE = 10
 
 
+HOME_UPCOMING_COURSES = 5
+HOME_RECENT_RECORDS = 8
+
+
 class HomeView(TemplateView):
+    """What Sciplo is, how big it is, what is coming up and what changed lately."""
+
     template_name = "catalogue/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["counts"] = [
-            (model._meta.verbose_name_plural, model.objects.published().count())
-            for model in RECORD_MODELS
+            (model._meta, model.objects.published().count()) for model in RECORD_MODELS
         ]
+        context["upcoming_courses"] = (
+            Course.objects.published().upcoming().select_related("city")[:HOME_UPCOMING_COURSES]
+        )
+        recent = [
+            record
+            for model in RECORD_MODELS
+            for record in model.objects.published().order_by("-updated_at")[:HOME_RECENT_RECORDS]
+        ]
+        recent.sort(key=lambda record: record.updated_at, reverse=True)
+        context["recent_records"] = recent[:HOME_RECENT_RECORDS]
         return context
 
 
@@ -81,6 +97,13 @@ class ThemeDetailView(DetailView):
         context["initiatives"] = self.object.initiatives.published().for_list()
         context["agreements"] = self.object.agreements.published().for_list()
         return context
+
+
+def not_found(request, exception):
+    """A 404 that suggests searching for the words of the address."""
+    last_part = request.path.strip("/").rsplit("/", 1)[-1]
+    context = {"suggested_search": last_part.replace("-", " ")}
+    return render(request, "404.html", context, status=404)
 
 
 def health(request):

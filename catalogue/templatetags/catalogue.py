@@ -1,0 +1,11 @@
+"""Template filters for the readers' site."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def verbose_name_of(record) -> str:
+    """ "initiative", "actor" …: what kind of record this is."""
+    return record._meta.verbose_name
