@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.filter
 def verbose_name_of(record) -> str:
-    """ "initiative", "actor" …: what kind of record this is."""
+    """The kind of record this is: "initiative", "actor" …"""
     return record._meta.verbose_name

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from catalogue.models import Actor, Agreement, AgreementParty, Initiative, Publication
+from catalogue.models import Actor, Agreement, AgreementParty, City, Initiative, Publication
 from tests.factories import ActorFactory, InitiativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +199,25 @@ def test_view_on_site_links_to_the_record(curator_client):
     shortcut = reverse("admin:view_on_site", args=[content_type.pk, actor.pk])
     assert shortcut in response.content.decode()
     assert curator_client.get(shortcut).url.endswith(actor.get_absolute_url())
+
+
+def test_an_initiatives_countries_gain_those_of_its_cities(curator_client):
+    geneva = City.objects.get(slug="geneva")
+    data = {
+        "name": "Test initiative in Geneva",
+        "slug": "test-initiative-in-geneva",
+        "kind": "hub",
+        "status": "active",
+        "level": "city",
+        "cities": [geneva.pk],
+        "countries": ["FR"],
+        "publication": "draft",
+        "participations-TOTAL_FORMS": "0",
+        "participations-INITIAL_FORMS": "0",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+    }
+    response = curator_client.post(reverse("admin:catalogue_initiative_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    initiative = Initiative.objects.get(slug="test-initiative-in-geneva")
+    assert set(initiative.countries.values_list("code", flat=True)) == {"CH", "FR"}
