@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+NPM ?= npm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -10,12 +11,12 @@ PORT ?= 8000
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-setup: $(VENV)/installed
+setup: $(VENV)/installed node_modules/installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_catalogue
 
-test: $(VENV)/installed
+test: $(VENV)/installed node_modules/installed
 	bash scripts/test
 
 lint: $(VENV)/installed
@@ -35,4 +36,11 @@ $(VENV)/installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sciplo needs Python 3.11 or newer: run make with PYTHON=python3.11 (or newer).")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $@
+
+# The front-end packages the cities map serves itself (Leaflet, country outlines), exactly as
+# package-lock.json pins them; their install scripts are not needed and never run.
+node_modules/installed: package.json package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { echo "Sciplo needs Node.js and npm to install the map's front-end packages: install them (e.g. apt-get install nodejs npm) or run make with NPM=/path/to/npm." >&2; exit 1; }
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
 	touch $@

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalogue.views import details, lists, pages
+from catalogue.views import calendars, details, lists, maps, pages, timelines
 
 app_name = "catalogue"
 
@@ -18,10 +18,23 @@ urlpatterns = [
     path("actors/", lists.ActorListView.as_view(), name="actor-list"),
     path("actors/<slug:slug>/", details.ActorDetailView.as_view(), name="actor-detail"),
     path("courses/", lists.CourseListView.as_view(), name="course-list"),
+    path("courses/upcoming/", calendars.UpcomingCourseListView.as_view(), name="course-upcoming"),
+    path("courses/past/", calendars.PastCourseListView.as_view(), name="course-past"),
+    path(
+        "courses/upcoming.ics",
+        calendars.UpcomingCourseCalendarView.as_view(),
+        name="course-calendar",
+    ),
     path("courses/<slug:slug>/", details.CourseDetailView.as_view(), name="course-detail"),
     path("agreements/", lists.AgreementListView.as_view(), name="agreement-list"),
+    path(
+        "agreements/timeline/",
+        timelines.AgreementTimelineView.as_view(),
+        name="agreement-timeline",
+    ),
     path("agreements/<slug:slug>/", details.AgreementDetailView.as_view(), name="agreement-detail"),
     path("cities/", lists.CityListView.as_view(), name="city-list"),
+    path("cities/map/", maps.CityMapView.as_view(), name="city-map"),
     path("cities/<slug:slug>/", details.CityDetailView.as_view(), name="city-detail"),
     path("themes/", pages.ThemeListView.as_view(), name="theme-list"),
     path("themes/<slug:slug>/", pages.ThemeDetailView.as_view(), name="theme-detail"),

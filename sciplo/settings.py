@@ -116,6 +116,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Front-end packages that `npm ci` installs from package-lock.json, never copied into the tree;
+# each prefix exposes only the folder a page needs, so the rest of node_modules is never served.
+STATICFILES_DIRS = [
+    ("vendor/leaflet", BASE_DIR / "node_modules/leaflet/dist"),
+    ("vendor/topojson-client", BASE_DIR / "node_modules/topojson-client/dist"),
+    ("vendor/world-atlas", BASE_DIR / "node_modules/world-atlas"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

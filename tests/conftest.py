@@ -6,6 +6,7 @@ the catalogue as a fresh installation serves it; each test's own changes are rol
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
 
 from catalogue.reference_data import load_reference_data
 from catalogue.seed import load_seed_catalogue
@@ -14,6 +15,14 @@ from catalogue.seed import load_seed_catalogue
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        # Only tests marked django_db make pytest-django create the test database; never load
+        # into the development database instead.
+        if not (
+            connection.is_in_memory_db()
+            if connection.vendor == "sqlite"
+            else connection.settings_dict["NAME"].startswith("test_")
+        ):
+            raise RuntimeError("No test database: mark the tests with pytest.mark.django_db.")
         load_reference_data()
         load_seed_catalogue()
 

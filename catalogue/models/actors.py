@@ -7,11 +7,18 @@ from django.db import models
 from catalogue.models.base import (
     Citation,
     Record,
+    RecordManager,
+    RecordQuerySet,
+    choice_order,
     not_own_parent_constraint,
     plausible_year_constraint,
+    published_links,
+    published_only,
     validate_not_own_ancestor,
     year_field,
 )
+from catalogue.models.courses import ProviderRole
+from catalogue.models.initiatives import ParticipationRole
 
 
 class Sector(models.TextChoices):
@@ -59,6 +66,48 @@ ror_id_validator = RegexValidator(
 )
 
 
+class ActorQuerySet(RecordQuerySet):
+    def for_detail(self):
+        """An actor's page: where it is, what it belongs to, and the initiatives, agreements and
+        courses it takes part in with its roles; only published records.
+
+        The rows of one initiative or course stay together (its id breaks ties between equal
+        names), so the page can list each record once with all the actor's roles in it.
+        """
+        return (
+            super()
+            .for_detail()
+            .select_related("country", "city", "parent")
+            .prefetch_related(
+                published_links(
+                    self.model,
+                    "participations",
+                    "initiative",
+                    "initiative__name",
+                    "initiative_id",
+                    choice_order("role", ParticipationRole),
+                ),
+                published_links(
+                    self.model,
+                    "agreement_links",
+                    "agreement",
+                    models.F("agreement__signed_on").desc(nulls_last=True),
+                    "agreement__name",
+                ),
+                published_links(
+                    self.model,
+                    "course_provisions",
+                    "course",
+                    models.F("course__starts_on").desc(nulls_last=True),
+                    "course__name",
+                    "course_id",
+                    choice_order("role", ProviderRole),
+                ),
+                published_only(self.model, "children"),
+            )
+        )
+
+
 class Actor(Record):
     kind = models.CharField(max_length=20, choices=ActorKind.choices, db_index=True)
     acronym = models.CharField(max_length=30, blank=True, db_index=True)
@@ -87,6 +136,8 @@ class Actor(Record):
     sources = models.ManyToManyField(
         "catalogue.Source", through="ActorCitation", related_name="actors"
     )
+
+    objects = RecordManager.from_queryset(ActorQuerySet)()
 
     search_fields = (
         ("A", "name"),

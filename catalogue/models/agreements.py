@@ -3,7 +3,16 @@
 from django.db import models
 
 from catalogue.models.actors import ActorKind
-from catalogue.models.base import Citation, Record, not_before_constraint
+from catalogue.models.base import (
+    Citation,
+    Record,
+    RecordManager,
+    RecordQuerySet,
+    choice_order,
+    not_before_constraint,
+    published_links,
+    published_only,
+)
 from catalogue.partial_dates import (
     PartialDateField,
     PartialDateProperty,
@@ -31,6 +40,40 @@ class AgreementStatus(models.TextChoices):
     ENDED = "ended", "terminated or expired"
 
 
+class AgreementQuerySet(RecordQuerySet):
+    def with_parties(self):
+        """Each agreement's published parties, as `published_party_links`, for pages that say
+        whom an agreement binds."""
+        return self.prefetch_related(
+            published_links(
+                self.model,
+                "party_links",
+                "actor",
+                choice_order("role", PartyRole),
+                "actor__name",
+                to_attr="published_party_links",
+            )
+        )
+
+    def for_detail(self):
+        """An agreement's page: its published parties with their actions, and what it concerns.
+
+        Every party is loaded as well, because bilateral, multilateral and city-to-state describe
+        the agreement itself, whether or not each party's record is published yet.
+        """
+        return (
+            super()
+            .for_detail()
+            .with_parties()
+            .prefetch_related(
+                models.Prefetch(
+                    "party_links", queryset=AgreementParty.objects.select_related("actor")
+                ),
+                *(published_only(self.model, name) for name in ("cities", "initiatives", "themes")),
+            )
+        )
+
+
 class Agreement(Record):
     kind = models.CharField(max_length=20, choices=AgreementKind.choices, db_index=True)
     status = models.CharField(max_length=20, choices=AgreementStatus.choices, db_index=True)
@@ -54,6 +97,8 @@ class Agreement(Record):
     sources = models.ManyToManyField(
         "catalogue.Source", through="AgreementCitation", related_name="agreements"
     )
+
+    objects = RecordManager.from_queryset(AgreementQuerySet)()
 
     signed = PartialDateProperty("signed_on")
     in_force = PartialDateProperty("in_force_on")

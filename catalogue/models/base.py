@@ -114,8 +114,33 @@ def published_only(model: type[models.Model], relation: str) -> models.Prefetch 
     """A prefetch of `relation` that leaves out unpublished records."""
     related_model = model._meta.get_field(relation).related_model
     if issubclass(related_model, Record):
-        return models.Prefetch(relation, queryset=related_model.objects.published())
+        # Distinct: an actor providing a course in two roles is still one provider.
+        return models.Prefetch(relation, queryset=related_model.objects.published().distinct())
     return relation
+
+
+def published_links(
+    model: type[models.Model], relation: str, record: str, *ordering, to_attr: str | None = None
+) -> models.Prefetch:
+    """A prefetch of the link rows `relation` (participations, parties, providers) whose
+    `record` is published, each with that record loaded, in `ordering` if given."""
+    link_model = model._meta.get_field(relation).related_model
+    links = link_model.objects.filter(
+        **{f"{record}__publication": Publication.PUBLISHED}
+    ).select_related(record)
+    if ordering:
+        links = links.order_by(*ordering)
+    return models.Prefetch(relation, queryset=links, to_attr=to_attr)
+
+
+def choice_order(field: str, choices: type[models.Choices]) -> models.Case:
+    """Sorts rows by where their `field` value stands among `choices`, so that a lead comes
+    before a member rather than after it, as the alphabet would have it."""
+    return models.Case(
+        *(models.When(**{field: value}, then=position) for position, value in enumerate(choices)),
+        default=len(choices),
+        output_field=models.IntegerField(),
+    )
 
 
 class RecordQuerySet(models.QuerySet):
@@ -136,6 +161,14 @@ class RecordQuerySet(models.QuerySet):
         model = self.model
         return self.select_related(*model.list_select_related).prefetch_related(
             *(published_only(model, name) for name in model.list_prefetch_related)
+        )
+
+    def for_detail(self):
+        """Loads what every record page shows, its sources; each model's queryset adds the
+        relations its page shows."""
+        citation_model = self.model._meta.get_field("citations").related_model
+        return self.prefetch_related(
+            models.Prefetch("citations", queryset=citation_model.objects.select_related("source"))
         )
 
 

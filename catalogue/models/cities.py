@@ -5,13 +5,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from catalogue.models.actors import Actor
+from catalogue.models.agreements import Agreement, AgreementParty
 from catalogue.models.base import (
     Citation,
     FieldCheckConstraint,
+    Publication,
     Record,
+    RecordManager,
+    RecordQuerySet,
     plausible_year_constraint,
+    published_only,
     year_field,
 )
+from catalogue.models.courses import Course
 
 
 class Strategy(models.TextChoices):
@@ -27,6 +34,37 @@ class Approach(models.TextChoices):
     LOCAL_CAPITAL = "local_capital", "leveraging local science and technology capital"
     SCIENCE_POLICY_NEXUS = "science_policy_nexus", "strengthening the science-policy nexus"
     CLIMATE = "climate", "climate adaptation and mitigation"
+
+
+class CityQuerySet(RecordQuerySet):
+    def for_detail(self):
+        """A city's page: everything located there, and the agreements that organisations based
+        there are parties to, with whom; only published records."""
+        local_parties = (
+            AgreementParty.objects.filter(agreement__publication=Publication.PUBLISHED)
+            .prefetch_related(
+                models.Prefetch("agreement", queryset=Agreement.objects.with_parties())
+            )
+            .order_by(models.F("agreement__signed_on").desc(nulls_last=True), "agreement__name")
+        )
+        return (
+            super()
+            .for_detail()
+            .select_related("country")
+            .prefetch_related(
+                published_only(self.model, "initiatives"),
+                models.Prefetch(
+                    "headquartered_actors",
+                    queryset=Actor.objects.published().prefetch_related(
+                        models.Prefetch("agreement_links", queryset=local_parties)
+                    ),
+                ),
+                models.Prefetch("courses", queryset=Course.objects.published().latest_first()),
+                models.Prefetch(
+                    "agreements", queryset=Agreement.objects.published().with_parties()
+                ),
+            )
+        )
 
 
 class City(Record):
@@ -62,6 +100,8 @@ class City(Record):
     sources = models.ManyToManyField(
         "catalogue.Source", through="CityCitation", related_name="cities"
     )
+
+    objects = RecordManager.from_queryset(CityQuerySet)()
 
     search_fields = (
         ("A", "name"),

@@ -15,7 +15,10 @@ from catalogue.models.base import (
     Record,
     RecordManager,
     RecordQuerySet,
+    choice_order,
     not_before_constraint,
+    published_links,
+    published_only,
 )
 
 LANGUAGE_NAMES = dict(global_settings.LANGUAGES)
@@ -76,6 +79,29 @@ class CourseQuerySet(RecordQuerySet):
         """Editions that have ended, latest first."""
         today = today or timezone.localdate()
         return self.with_last_day().filter(last_day__lt=today).order_by("-last_day", "name")
+
+    def latest_first(self):
+        """Editions by start date, latest first and undated ones last."""
+        return self.order_by(models.F("starts_on").desc(nulls_last=True), "name")
+
+    def for_detail(self):
+        """An edition's page: where, who provides it in which role and the initiative it
+        belongs to; only published records."""
+        return (
+            super()
+            .for_detail()
+            .select_related("city__country", "initiative")
+            .prefetch_related(
+                published_links(
+                    self.model,
+                    "provisions",
+                    "actor",
+                    choice_order("role", ProviderRole),
+                    "actor__name",
+                ),
+                published_only(self.model, "audiences"),
+            )
+        )
 
 
 class Course(Record):

@@ -7,12 +7,18 @@ from catalogue.models.base import (
     Citation,
     FieldCheckConstraint,
     Record,
+    RecordManager,
+    RecordQuerySet,
+    choice_order,
     not_before_constraint,
     not_own_parent_constraint,
     plausible_year_constraint,
+    published_links,
+    published_only,
     validate_not_own_ancestor,
     year_field,
 )
+from catalogue.models.courses import Course
 from catalogue.models.reference import Country
 
 
@@ -41,6 +47,40 @@ class Level(models.TextChoices):
     NATIONAL = "national", "national"
     REGIONAL = "regional", "regional"
     GLOBAL = "global", "global"
+
+
+class InitiativeQuerySet(RecordQuerySet):
+    def for_detail(self):
+        """An initiative's page: its participants by role, the records it is linked to both
+        ways and its tags; only published records."""
+        return (
+            super()
+            .for_detail()
+            .select_related("parent")
+            .prefetch_related(
+                published_links(
+                    self.model,
+                    "participations",
+                    "actor",
+                    choice_order("role", ParticipationRole),
+                    "actor__name",
+                ),
+                *(
+                    published_only(self.model, relation)
+                    for relation in (
+                        "cities",
+                        "countries",
+                        "themes",
+                        "sdgs",
+                        "dimensions",
+                        "drivers",
+                        "children",
+                        "agreements",
+                    )
+                ),
+                models.Prefetch("courses", queryset=Course.objects.published().latest_first()),
+            )
+        )
 
 
 class Initiative(Record):
@@ -83,6 +123,8 @@ class Initiative(Record):
     sources = models.ManyToManyField(
         "catalogue.Source", through="InitiativeCitation", related_name="initiatives"
     )
+
+    objects = RecordManager.from_queryset(InitiativeQuerySet)()
 
     search_fields = (
         ("A", "name"),
