@@ -358,7 +358,11 @@ class AgreementFilterSet(CatalogueFilterSet):
     )
     city = RelatedFilter(field_name="cities", queryset=City.objects.published())
     theme = RelatedFilter(field_name="themes", queryset=Theme.objects.all())
-    initiative = RelatedFilter(field_name="initiatives", queryset=Initiative.objects.published())
+    initiative = RelatedFilter(
+        field_name="initiatives",
+        queryset=Initiative.objects.published(),
+        label="Initiative it establishes or governs",
+    )
     signed_year_min = django_filters.NumberFilter(
         field_name="signed_on__year", lookup_expr="gte", label="Signed in or after"
     )

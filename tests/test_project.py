@@ -101,3 +101,21 @@ def test_ci_runs_the_readme_test_command():
     assert "```sh\nmake run\n```" in readme
     assert "```sh\nmake test\n```" in readme
     assert "make test" in (settings.BASE_DIR / ".ci" / "run").read_text()
+
+
+def test_every_list_parameter_is_documented():
+    from catalogue import filters
+
+    guide = (settings.BASE_DIR / "docs" / "site.md").read_text()
+    for filterset, address in [
+        (filters.InitiativeFilterSet, "/initiatives/"),
+        (filters.ActorFilterSet, "/actors/"),
+        (filters.CourseFilterSet, "/courses/"),
+        (filters.AgreementFilterSet, "/agreements/"),
+        (filters.CityFilterSet, "/cities/"),
+    ]:
+        section = guide.split(f"(`{address}`)", 1)[1].split("\n### ", 1)[0]
+        for parameter in filterset.base_filters:
+            assert f"`{parameter}`" in section, f"{parameter} of {address} is not in docs/site.md"
+        for sort in filterset.sort_options:
+            assert f"`{sort}`" in section, f"sort={sort} of {address} is not in docs/site.md"

@@ -5,6 +5,7 @@ from functools import partial
 
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.views.generic import TemplateView
 
@@ -39,6 +40,8 @@ class RecordListView(TemplateView):
     filterset_class: type[filters.CatalogueFilterSet] = None
     row_template = ""
     intro = ""
+    # Other views of the same records: (URL name, label).
+    other_views: tuple[tuple[str, str], ...] = ()
 
     def base_queryset(self):
         return self.model.objects.published().for_list()
@@ -80,6 +83,7 @@ class RecordListView(TemplateView):
         context.update(
             opts=self.model._meta,
             intro=self.intro,
+            other_views=[(reverse(name), label) for name, label in self.other_views],
             row_template=self.row_template,
             filterset=self.filterset,
             page=page,
@@ -159,6 +163,11 @@ class CourseListView(RecordListView):
     model = Course
     filterset_class = filters.CourseFilterSet
     row_template = "catalogue/rows/course.html"
+    other_views = (
+        ("catalogue:course-upcoming", "Upcoming editions"),
+        ("catalogue:course-past", "Past editions"),
+        ("catalogue:course-calendar", "Calendar feed (.ics)"),
+    )
     intro = (
         "Courses, workshops, fellowships and schools that teach science diplomacy, one row per "
         "edition."
@@ -169,6 +178,7 @@ class AgreementListView(RecordListView):
     model = Agreement
     filterset_class = filters.AgreementFilterSet
     row_template = "catalogue/rows/agreement.html"
+    other_views = (("catalogue:agreement-timeline", "Timeline by year"),)
     intro = "Treaties, arrangements, memoranda and host agreements that bind science diplomacy."
 
 
@@ -176,4 +186,5 @@ class CityListView(RecordListView):
     model = City
     filterset_class = filters.CityFilterSet
     row_template = "catalogue/rows/city.html"
+    other_views = (("catalogue:city-map", "World map"),)
     intro = "Cities where science diplomacy happens, and how they approach it."

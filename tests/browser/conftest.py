@@ -99,4 +99,6 @@ def phone_page(browser, site_url):
 def screenshot(page, name: str) -> None:
     """Keeps a picture of the page for the README (docs/screenshots/)."""
     os.makedirs(SCREENSHOTS, exist_ok=True)
-    page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+    page.screenshot(
+        path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True, animations="disabled"
+    )

@@ -2,6 +2,7 @@
 exports and query budget; then counts checked by hand against the seed catalogue."""
 
 import csv
+import datetime
 import io
 import json
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
 from tests.factories import (
@@ -225,3 +227,46 @@ def test_start_year_range(client):
     assert page_totals(response) == 4  # three launched in 2018, one in 2019
     decades = facet_counts(client.get(INITIATIVES), "start_year")
     assert decades == {"2010": 5}
+
+
+def test_filters_without_a_facet(client):
+    agreements = "/agreements/"
+    by_initiative = client.get(agreements, {"initiative": "iter"})
+    assert [record.slug for record in by_initiative.context["page"]] == ["iter-agreement"]
+    since_2019 = client.get(agreements, {"signed_year_min": 2019})
+    assert page_totals(since_2019) == 3  # 2019 (Miami), late 2021 (UK-USA), July 2022 (UK-NZ)
+    until_2006 = client.get(agreements, {"signed_year_max": 2006})
+    assert [record.slug for record in until_2006.context["page"]] == ["iter-agreement"]
+    ended = client.get("/initiatives/", {"start_year_min": 2019, "start_year_max": 2020})
+    assert page_totals(ended) == 1
+
+
+def test_courses_open_for_application(client):
+    today = timezone.localdate()
+    open_course = CourseFactory(
+        starts_on=today + datetime.timedelta(days=60),
+        application_deadline=today + datetime.timedelta(days=10),
+    )
+    CourseFactory(
+        starts_on=today + datetime.timedelta(days=60),
+        application_deadline=today - datetime.timedelta(days=1),
+    )
+    response = client.get("/courses/", {"state": "open"})
+    assert [record.slug for record in response.context["page"]] == [open_course.slug]
+    states = facet_counts(client.get("/courses/"), "state")
+    assert states["open"] == 1 and states["upcoming"] == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/search/?q=geneva", 8),  # a count per kind, a page per kind that matches (3)
+        ("/themes/", 1),
+        ("/themes/polar-regions/", 7),
+    ],
+)
+def test_other_pages_have_a_fixed_query_budget(client, url, queries):
+    InitiativeFactory.create_batch(5, summary="Geneva polar")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    assert len(captured) == queries
