@@ -146,6 +146,23 @@ def choice_labels(choices) -> dict[str, str]:
     return {str(value): str(label) for value, label in choices}
 
 
+def choice_facet(param: str, title: str, choices, path: str = "") -> Facet:
+    """A facet over a field with choices, its values labelled as the choices are."""
+    return Facet(param, title, path=path or param, labels=choice_labels(choices))
+
+
+def year_range(field_name: str, verb: str) -> tuple[django_filters.NumberFilter, ...]:
+    """The `<param>_min` and `<param>_max` filters a `DecadeFacet` sets."""
+    return (
+        django_filters.NumberFilter(
+            field_name=field_name, lookup_expr="gte", label=f"{verb} in or after"
+        ),
+        django_filters.NumberFilter(
+            field_name=field_name, lookup_expr="lte", label=f"{verb} in or before"
+        ),
+    )
+
+
 class InitiativeFilterSet(CatalogueFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=InitiativeKind.choices)
     status = django_filters.MultipleChoiceFilter(choices=InitiativeStatus.choices)
@@ -167,12 +184,7 @@ class InitiativeFilterSet(CatalogueFilterSet):
     lead_kind = django_filters.MultipleChoiceFilter(
         choices=ActorKind.choices, method="filter_lead_kind", label="Kind of lead actor"
     )
-    start_year_min = django_filters.NumberFilter(
-        field_name="start_year", lookup_expr="gte", label="Started in or after"
-    )
-    start_year_max = django_filters.NumberFilter(
-        field_name="start_year", lookup_expr="lte", label="Started in or before"
-    )
+    start_year_min, start_year_max = year_range("start_year", "Started")
 
     sort_options = {
         **CatalogueFilterSet.sort_options,
@@ -180,9 +192,9 @@ class InitiativeFilterSet(CatalogueFilterSet):
         "-start_year": ("newest first", ("-start_year",)),
     }
     facets = (
-        Facet("kind", "Kind", path="kind", labels=choice_labels(InitiativeKind.choices)),
-        Facet("status", "Status", path="status", labels=choice_labels(InitiativeStatus.choices)),
-        Facet("level", "Level of governance", path="level", labels=choice_labels(Level.choices)),
+        choice_facet("kind", "Kind", InitiativeKind.choices),
+        choice_facet("status", "Status", InitiativeStatus.choices),
+        choice_facet("level", "Level of governance", Level.choices),
         Facet("theme", "Theme", path="themes__slug", label_path="themes__name"),
         Facet("sdg", "SDG", path="sdgs__number", label_path="sdgs__name"),
         Facet(
@@ -253,7 +265,7 @@ class ActorFilterSet(CatalogueFilterSet):
     )
 
     facets = (
-        Facet("kind", "Kind", path="kind", labels=choice_labels(ActorKind.choices)),
+        choice_facet("kind", "Kind", ActorKind.choices),
         Facet(
             "sector",
             "Sector",
@@ -265,11 +277,8 @@ class ActorFilterSet(CatalogueFilterSet):
         Facet("region", "Region", path="country__region"),
         Facet("country", "Country", path="country__code", label_path="country__name"),
         Facet("city", "Based in", path="city__slug", label_path="city__name", published_via="city"),
-        Facet(
-            "role",
-            "Role in initiatives",
-            path="participations__role",
-            labels=choice_labels(ParticipationRole.choices),
+        choice_facet(
+            "role", "Role in initiatives", ParticipationRole.choices, path="participations__role"
         ),
         Facet(
             "theme",
@@ -315,8 +324,8 @@ class CourseFilterSet(CatalogueFilterSet):
     }
     facets = (
         Facet("state", "State", buckets=course_states),
-        Facet("kind", "Kind", path="kind", labels=choice_labels(CourseKind.choices)),
-        Facet("format", "Format", path="format", labels=choice_labels(CourseFormat.choices)),
+        choice_facet("kind", "Kind", CourseKind.choices),
+        choice_facet("format", "Format", CourseFormat.choices),
         Facet("year", "Starts in", path="starts_on__year"),
         Facet("audience", "Audience", path="audiences__slug", label_path="audiences__name"),
         Facet(
@@ -363,12 +372,7 @@ class AgreementFilterSet(CatalogueFilterSet):
         queryset=Initiative.objects.published(),
         label="Initiative it establishes or governs",
     )
-    signed_year_min = django_filters.NumberFilter(
-        field_name="signed_on__year", lookup_expr="gte", label="Signed in or after"
-    )
-    signed_year_max = django_filters.NumberFilter(
-        field_name="signed_on__year", lookup_expr="lte", label="Signed in or before"
-    )
+    signed_year_min, signed_year_max = year_range("signed_on__year", "Signed")
 
     sort_options = {
         **CatalogueFilterSet.sort_options,
@@ -376,8 +380,8 @@ class AgreementFilterSet(CatalogueFilterSet):
         "-signed": ("signed, newest first", ("-signed_on",)),
     }
     facets = (
-        Facet("kind", "Kind", path="kind", labels=choice_labels(AgreementKind.choices)),
-        Facet("status", "Status", path="status", labels=choice_labels(AgreementStatus.choices)),
+        choice_facet("kind", "Kind", AgreementKind.choices),
+        choice_facet("status", "Status", AgreementStatus.choices),
         Facet(
             "party",
             "Party",
@@ -385,12 +389,7 @@ class AgreementFilterSet(CatalogueFilterSet):
             label_path="parties__name",
             published_via="parties",
         ),
-        Facet(
-            "party_kind",
-            "Kind of party",
-            path="parties__kind",
-            labels=choice_labels(ActorKind.choices),
-        ),
+        choice_facet("party_kind", "Kind of party", ActorKind.choices, path="parties__kind"),
         Facet(
             "country",
             "Country of a party",
@@ -427,13 +426,8 @@ class CityFilterSet(CatalogueFilterSet):
     facets = (
         Facet("region", "Region", path="country__region"),
         Facet("country", "Country", path="country__code", label_path="country__name"),
-        Facet(
-            "strategy",
-            "Science-diplomacy strategy",
-            path="strategy",
-            labels=choice_labels(Strategy.choices),
-        ),
-        Facet("approach", "Approach", path="approach", labels=choice_labels(Approach.choices)),
+        choice_facet("strategy", "Science-diplomacy strategy", Strategy.choices),
+        choice_facet("approach", "Approach", Approach.choices),
         Facet(
             "theme",
             "Theme of its initiatives",
