@@ -1,0 +1,54 @@
+"""One error body for every API error, whatever its status:
+
+    {"error": {"status": 400, "code": "invalid", "message": "…", "fields": {"name": ["…"]}}}
+
+`fields` appears when the error concerns particular fields (a bad payload or query parameter),
+keyed by the field's name as the request gave it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+MESSAGES = {
+    status.HTTP_400_BAD_REQUEST: "Some values are not valid; see fields.",
+}
+
+
+def error_body(status_code: int, code: str, message: str, fields: dict | None = None) -> dict:
+    error = {"status": status_code, "code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def error_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = error_body(response.status_code, "invalid", MESSAGES[400], detail)
+    else:
+        codes = exc.get_codes()
+        body = error_body(
+            response.status_code,
+            codes if isinstance(codes, str) else "error",
+            str(exc.detail),
+        )
+    response.data = body
+    return response
+
+
+def server_error(request, *args, **kwargs):
+    """Unhandled errors under /api/ answer in the same shape (see sciplo/urls.py)."""
+    return JsonResponse(
+        error_body(500, "server_error", "The server failed; the error has been logged."),
+        status=500,
+    )

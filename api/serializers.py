@@ -1,0 +1,323 @@
+"""Serializers: each record with its fields as machine values and its relations as brief
+objects (`slug`, `name`, `url`, `html_url`), with roles and dated actions where a link has them.
+
+Related records are written by their slug (countries by code, SDGs by number) and read as brief
+objects: `BriefRelatedField` does both, so one serializer per model serves reading and writing.
+"""
+
+from django.urls import NoReverseMatch, reverse
+from rest_framework import serializers
+
+from catalogue.models import (
+    SDG,
+    Actor,
+    Agreement,
+    AgreementParty,
+    Audience,
+    City,
+    Country,
+    Course,
+    CourseProvider,
+    Dimension,
+    Driver,
+    Initiative,
+    Participation,
+    Record,
+    Source,
+    Theme,
+)
+
+# How each kind of related object is named in a URL and shown briefly.
+LOOKUP_FIELDS = {Country: "code", SDG: "number"}
+TITLE_FIELDS = {Source: "title"}
+
+
+def api_url(request, instance) -> str | None:
+    model = type(instance)
+    lookup = LOOKUP_FIELDS.get(model, "slug")
+    try:
+        path = reverse(f"api:{model._meta.model_name}-detail", args=[getattr(instance, lookup)])
+    except NoReverseMatch:
+        return None
+    return request.build_absolute_uri(path) if request else path
+
+
+def brief(instance, request) -> dict:
+    """A related object in a few words, with where to find it."""
+    model = type(instance)
+    lookup = LOOKUP_FIELDS.get(model, "slug")
+    data = {
+        lookup: getattr(instance, lookup),
+        "name": getattr(instance, TITLE_FIELDS.get(model, "name")),
+        "url": api_url(request, instance),
+    }
+    if isinstance(instance, Record):
+        data["html_url"] = request.build_absolute_uri(instance.get_absolute_url())
+    return data
+
+
+class BriefRelatedField(serializers.SlugRelatedField):
+    """Reads a related object as a brief object; writes it by its slug (or code, or number)."""
+
+    def __init__(self, **kwargs):
+        model = kwargs["queryset"].model if "queryset" in kwargs else kwargs.pop("model")
+        kwargs.setdefault("slug_field", LOOKUP_FIELDS.get(model, "slug"))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            data = data.get(self.slug_field)
+        return super().to_internal_value(data)
+
+    def to_representation(self, obj):
+        return brief(obj, self.context.get("request"))
+
+
+def related(model, **kwargs) -> BriefRelatedField:
+    if kwargs.get("read_only"):
+        return BriefRelatedField(model=model, **kwargs)
+    manager = model.objects.published() if issubclass(model, Record) else model.objects.all()
+    return BriefRelatedField(queryset=manager, **kwargs)
+
+
+class CitationSerializer(serializers.Serializer):
+    source = BriefRelatedField(queryset=Source.objects.all())
+    locator = serializers.CharField(allow_blank=True, required=False, max_length=200)
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """The fields every record has; subclasses add their own in `Meta.fields`."""
+
+    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+    citations = CitationSerializer(many=True, required=False)
+
+    record_fields = (
+        "url",
+        "html_url",
+        "slug",
+        "name",
+        "summary",
+        "description",
+        "website",
+        "wikidata_id",
+        "publication",
+        "last_verified",
+        "created_at",
+        "updated_at",
+    )
+
+    def get_url(self, record) -> str:
+        return api_url(self.context.get("request"), record)
+
+    def get_html_url(self, record) -> str:
+        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+
+class CitySerializer(RecordSerializer):
+    country = related(Country)
+
+    class Meta:
+        model = City
+        fields = (
+            *RecordSerializer.record_fields,
+            "country",
+            "latitude",
+            "longitude",
+            "geonames_id",
+            "strategy",
+            "strategy_since",
+            "approach",
+            "citations",
+        )
+
+
+class ActorSerializer(RecordSerializer):
+    country = related(Country, required=False, allow_null=True)
+    city = related(City, required=False, allow_null=True)
+    parent = related(Actor, required=False, allow_null=True)
+    sector = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Actor
+        fields = (
+            *RecordSerializer.record_fields,
+            "kind",
+            "sector",
+            "acronym",
+            "country",
+            "city",
+            "parent",
+            "founded",
+            "ror_id",
+            "citations",
+        )
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    actor = related(Actor)
+
+    class Meta:
+        model = Participation
+        fields = ("actor", "role", "start_year", "end_year")
+
+
+class InitiativeSerializer(RecordSerializer):
+    parent = related(Initiative, required=False, allow_null=True)
+    cities = related(City, many=True, required=False)
+    countries = related(Country, many=True, required=False)
+    themes = related(Theme, many=True, required=False)
+    sdgs = related(SDG, many=True, required=False)
+    dimensions = related(Dimension, many=True, required=False)
+    drivers = related(Driver, many=True, required=False)
+    participations = ParticipationSerializer(many=True, required=False)
+
+    class Meta:
+        model = Initiative
+        fields = (
+            *RecordSerializer.record_fields,
+            "kind",
+            "status",
+            "level",
+            "start_year",
+            "end_year",
+            "parent",
+            "cities",
+            "countries",
+            "themes",
+            "sdgs",
+            "dimensions",
+            "drivers",
+            "participations",
+            "citations",
+        )
+
+
+class CourseProviderSerializer(serializers.ModelSerializer):
+    actor = related(Actor)
+
+    class Meta:
+        model = CourseProvider
+        fields = ("actor", "role")
+
+
+class CourseSerializer(RecordSerializer):
+    city = related(City, required=False, allow_null=True)
+    initiative = related(Initiative, required=False, allow_null=True)
+    audiences = related(Audience, many=True, required=False)
+    provisions = CourseProviderSerializer(many=True, required=False)
+    state = serializers.CharField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Course
+        fields = (
+            *RecordSerializer.record_fields,
+            "kind",
+            "edition",
+            "format",
+            "city",
+            "starts_on",
+            "ends_on",
+            "application_deadline",
+            "state",
+            "audiences",
+            "language",
+            "is_free",
+            "fee",
+            "initiative",
+            "provisions",
+            "citations",
+        )
+
+
+class AgreementPartySerializer(serializers.ModelSerializer):
+    actor = related(Actor)
+
+    class Meta:
+        model = AgreementParty
+        fields = (
+            "actor",
+            "role",
+            "signed_on",
+            "signed_on_precision",
+            "joined_on",
+            "joined_on_precision",
+            "withdrew_on",
+            "withdrew_on_precision",
+        )
+
+
+class AgreementSerializer(RecordSerializer):
+    cities = related(City, many=True, required=False)
+    initiatives = related(Initiative, many=True, required=False)
+    themes = related(Theme, many=True, required=False)
+    parties = AgreementPartySerializer(many=True, required=False, source="published_party_links")
+    is_bilateral = serializers.BooleanField(read_only=True)
+    is_multilateral = serializers.BooleanField(read_only=True)
+    is_city_to_state = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = (
+            *RecordSerializer.record_fields,
+            "kind",
+            "status",
+            "signed_on",
+            "signed_on_precision",
+            "in_force_on",
+            "in_force_on_precision",
+            "ended_on",
+            "ended_on_precision",
+            "is_bilateral",
+            "is_multilateral",
+            "is_city_to_state",
+            "parties",
+            "cities",
+            "initiatives",
+            "themes",
+            "citations",
+        )
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Theme
+        fields = ("url", "slug", "name", "description")
+
+    def get_url(self, theme) -> str:
+        return api_url(self.context.get("request"), theme)
+
+
+class SDGSerializer(ThemeSerializer):
+    class Meta:
+        model = SDG
+        fields = ("url", "number", "name")
+
+
+class CountrySerializer(ThemeSerializer):
+    class Meta:
+        model = Country
+        fields = ("url", "code", "name", "numeric_code", "region", "sub_region")
+
+
+class SourceSerializer(ThemeSerializer):
+    # The document's own address; `url` is this object's address in the API, as everywhere.
+    document_url = serializers.URLField(source="url", allow_blank=True, required=False)
+
+    class Meta:
+        model = Source
+        fields = (
+            "url",
+            "slug",
+            "title",
+            "author",
+            "publisher",
+            "kind",
+            "document_url",
+            "published_on",
+            "published_on_precision",
+            "accessed_on",
+            "note",
+        )

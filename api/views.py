@@ -1,0 +1,133 @@
+"""API endpoints: one viewset per model, configured by attributes.
+
+Lists use the site's FilterSets (catalogue/filters.py) unchanged, so a query string means the
+same on `/initiatives/` and `/api/v1/initiatives/`; `?facets=kind,status` adds the site's facet
+counts to a list.
+"""
+
+from functools import partial
+
+from django_filters.utils import translate_validation
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+
+from api import serializers
+from catalogue import filters
+from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """A kind of record: anyone lists and retrieves published ones (staff also see drafts);
+    curators create, update and delete."""
+
+    lookup_field = "slug"
+    model = None
+
+    def get_queryset(self):
+        records = self.model.objects.for_detail()
+        user = self.request.user
+        return records if user.is_authenticated and user.is_staff else records.published()
+
+    def filter_queryset(self, queryset):
+        # As DjangoFilterBackend does (it stays configured, for the schema), keeping the
+        # FilterSet for the facets.
+        self.filterset = self.filterset_class(
+            self.request.query_params, queryset=queryset, request=self.request
+        )
+        if not self.filterset.is_valid():
+            raise translate_validation(self.filterset.errors)
+        return self.filterset.qs
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        data = self.get_serializer(page, many=True).data
+        return self.paginator.get_paginated_response(data, facets=self.facets(queryset))
+
+    def facets(self, results):
+        """The facets named in `?facets=`, or None when none is asked for."""
+        names = [name for name in self.request.query_params.get("facets", "").split(",") if name]
+        if not names:
+            return None
+        known = {facet.param: facet for facet in self.filterset_class.facets}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValidationError(
+                {"facets": [f"Unknown facet: {', '.join(unknown)}. Known: {', '.join(known)}."]}
+            )
+        base = self.get_queryset()
+        total = results.count()
+        data = self.request.query_params
+        return {
+            name: [
+                {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+                for v in known[name].values(
+                    data,
+                    self.filterset.filter_queryset_without(base, known[name].params),
+                    results,
+                    total,
+                    partial(self.filterset.value_label, name),
+                )
+            ]
+            for name in names
+        }
+
+
+class InitiativeViewSet(RecordViewSet):
+    model = Initiative
+    serializer_class = serializers.InitiativeSerializer
+    filterset_class = filters.InitiativeFilterSet
+
+
+class ActorViewSet(RecordViewSet):
+    model = Actor
+    serializer_class = serializers.ActorSerializer
+    filterset_class = filters.ActorFilterSet
+
+
+class CourseViewSet(RecordViewSet):
+    model = Course
+    serializer_class = serializers.CourseSerializer
+    filterset_class = filters.CourseFilterSet
+
+
+class AgreementViewSet(RecordViewSet):
+    model = Agreement
+    serializer_class = serializers.AgreementSerializer
+    filterset_class = filters.AgreementFilterSet
+
+
+class CityViewSet(RecordViewSet):
+    model = City
+    serializer_class = serializers.CitySerializer
+    filterset_class = filters.CityFilterSet
+
+
+class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reference data: read only through the API."""
+
+    filter_backends = []
+
+
+class ThemeViewSet(ReferenceViewSet):
+    queryset = Theme.objects.order_by("name")
+    serializer_class = serializers.ThemeSerializer
+    lookup_field = "slug"
+
+
+class SDGViewSet(ReferenceViewSet):
+    queryset = SDG.objects.order_by("number")
+    serializer_class = serializers.SDGSerializer
+    lookup_field = "number"
+
+
+class CountryViewSet(ReferenceViewSet):
+    queryset = Country.objects.order_by("name")
+    serializer_class = serializers.CountrySerializer
+    lookup_field = "code"
+
+
+class SourceViewSet(ReferenceViewSet):
+    queryset = Source.objects.order_by("title")
+    serializer_class = serializers.SourceSerializer
+    lookup_field = "slug"
