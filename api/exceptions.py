@@ -9,7 +9,6 @@ keyed by the field's name as the request gave it.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 MESSAGES = {
