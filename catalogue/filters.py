@@ -304,7 +304,10 @@ def course_states():
 
 class CourseFilterSet(CatalogueFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=CourseKind.choices)
-    format = django_filters.MultipleChoiceFilter(choices=CourseFormat.choices)
+    # Not "format", which selects the response format (CSV, JSON) everywhere.
+    course_format = django_filters.MultipleChoiceFilter(
+        field_name="format", choices=CourseFormat.choices, label="Format"
+    )
     state = django_filters.MultipleChoiceFilter(choices=CourseState.choices, method="filter_state")
     city = RelatedFilter(field_name="city", queryset=City.objects.published())
     country = RelatedFilter(
@@ -325,7 +328,7 @@ class CourseFilterSet(CatalogueFilterSet):
     facets = (
         Facet("state", "State", buckets=course_states),
         choice_facet("kind", "Kind", CourseKind.choices),
-        choice_facet("format", "Format", CourseFormat.choices),
+        choice_facet("course_format", "Format", CourseFormat.choices, path="format"),
         Facet("year", "Starts in", path="starts_on__year"),
         Facet("audience", "Audience", path="audiences__slug", label_path="audiences__name"),
         Facet(

@@ -103,6 +103,14 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (settings.BASE_DIR / ".ci" / "run").read_text()
 
 
+def test_no_filter_takes_a_name_the_pages_use_for_themselves():
+    from catalogue import filters
+
+    reserved = {"format", "page", "per_page", "facets"}
+    for filterset in filters.CatalogueFilterSet.__subclasses__():
+        assert not reserved & set(filterset.base_filters), filterset.__name__
+
+
 def test_every_list_parameter_is_documented():
     from catalogue import filters
 
