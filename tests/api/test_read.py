@@ -183,3 +183,15 @@ def test_an_invalid_filter_is_named_in_the_error(api):
     body = api.get("/api/v1/initiatives/?kind=alliance&facets=nope").json()
     assert body["error"]["status"] == 400
     assert "kind" in body["error"]["fields"]
+
+
+@pytest.mark.parametrize("links", [1, 6])
+def test_retrieving_costs_the_same_whatever_the_number_of_relations(api, links):
+    initiative = InitiativeFactory()
+    for actor in ActorFactory.create_batch(links):
+        initiative.participations.create(actor=actor, role="partner")
+    initiative.themes.set(Theme.objects.all()[:links])
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(f"/api/v1/initiatives/{initiative.slug}/").json()
+    assert len(body["participations"]) == links
+    assert len(queries) == 12
