@@ -4,10 +4,15 @@
 
 `fields` appears when the error concerns particular fields (a bad payload or query parameter),
 keyed by the field's name as the request gave it.
+
+DRF's exceptions go through `error_handler`; what Django answers itself under /api/ (an unknown
+address, an unhandled error, a request it refuses) goes through the views at the end, which
+sciplo/urls.py routes there.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -45,9 +50,21 @@ def error_handler(exc, context):
     return response
 
 
-def server_error(request, *args, **kwargs):
-    """Unhandled errors under /api/ answer in the same shape (see sciplo/urls.py)."""
-    return JsonResponse(
-        error_body(500, "server_error", "The server failed; the error has been logged."),
-        status=500,
+def error_response(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(status_code, code, message), status=status_code)
+
+
+def bad_request(request, exception=None):
+    return error_response(400, "bad_request", "The request could not be understood.")
+
+
+def not_found(request, exception=None):
+    return error_response(
+        404,
+        "not_found",
+        f"Nothing is at this address; the API's index is {reverse('api:api-root')}.",
     )
+
+
+def server_error(request, *args, **kwargs):
+    return error_response(500, "server_error", "The server failed; the error has been logged.")

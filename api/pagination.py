@@ -22,20 +22,51 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"]["description"] = "The number of results, on every page."
+        response["properties"]["next"]["description"] = "The next page's address; null on the last."
         response["properties"]["facets"] = {
             "type": "object",
-            "description": "Counts per facet value, when `facets` names facets.",
+            "description": "With `facets`: for each facet named, its values, each with the number "
+            "of results that choosing it gives, or, if chosen, the results that carry it.",
             "additionalProperties": {
                 "type": "array",
                 "items": {
                     "type": "object",
+                    "required": ["value", "label", "count", "selected"],
                     "properties": {
-                        "value": {"type": "string"},
+                        "value": {"type": "string", "description": "The filter's value."},
                         "label": {"type": "string"},
                         "count": {"type": "integer"},
-                        "selected": {"type": "boolean"},
+                        "selected": {
+                            "type": "boolean",
+                            "description": "Whether the query string chooses it.",
+                        },
                     },
                 },
             },
         }
         return response
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.page_query_param,
+                "in": "query",
+                "required": False,
+                "description": "The page, from 1; a page past the last is a 404. Follow `next` "
+                "rather than counting.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "in": "query",
+                "required": False,
+                "description": f"Results per page, at most {self.max_page_size}.",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                },
+            },
+        ]

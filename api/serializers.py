@@ -3,11 +3,17 @@ objects (`slug`, `name`, `url`, `html_url`), with roles and dated actions where 
 
 Related records are written by their slug (countries by code, SDGs by number) and read as brief
 objects: `BriefRelatedField` does both, so one serializer per model serves reading and writing.
+A record is written with its relations through `catalogue.services`, which validates them as admin
+does; its errors come back keyed as the payload names the fields, a link row's at the row's place.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
+from catalogue import services
 from catalogue.models import (
     SDG,
     Actor,
@@ -26,6 +32,7 @@ from catalogue.models import (
     Source,
     Theme,
 )
+from catalogue.partial_dates import DatePrecision
 
 # How each kind of related object is named in a URL and shown briefly.
 LOOKUP_FIELDS = {Country: "code", SDG: "number"}
@@ -73,6 +80,20 @@ class BriefRelatedField(serializers.SlugRelatedField):
         return brief(obj, self.context.get("request"))
 
 
+def date_precision() -> serializers.ChoiceField:
+    """A partial date's precision, which its model field keeps out of forms (the date widget sets
+    it) and so out of ModelSerializer's writable fields."""
+    return serializers.ChoiceField(choices=DatePrecision.choices, allow_blank=True, required=False)
+
+
+def field_errors(error: DjangoValidationError) -> dict:
+    """Django's errors by field, those about no one field where DRF puts them."""
+    return {
+        api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key: value
+        for key, value in serializers.as_serializer_error(error).items()
+    }
+
+
 def related(model, **kwargs) -> BriefRelatedField:
     if kwargs.get("read_only"):
         return BriefRelatedField(model=model, **kwargs)
@@ -112,6 +133,52 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def get_html_url(self, record) -> str:
         return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+    def create(self, validated_data):
+        fields, relations = self.relations_apart(validated_data)
+        return self.write(self.Meta.model(**fields), relations)
+
+    def update(self, instance, validated_data):
+        # A fresh copy: the view's holds the relations its page shows, published records only,
+        # which writing the relations would take for all of them.
+        record = self.Meta.model.objects.get(pk=instance.pk)
+        fields, relations = self.relations_apart(validated_data)
+        for name, value in fields.items():
+            setattr(record, name, value)
+        return self.write(record, relations)
+
+    def relations_apart(self, validated_data: dict) -> tuple[dict, dict]:
+        """The record's own values, and its relations (the lists in the payload) by model name."""
+        relations = {
+            field.source
+            for field in self.fields.values()
+            if isinstance(field, serializers.ListSerializer | serializers.ManyRelatedField)
+        }
+        return (
+            {name: value for name, value in validated_data.items() if name not in relations},
+            {name: value for name, value in validated_data.items() if name in relations},
+        )
+
+    def write(self, record: Record, relations: dict) -> Record:
+        try:
+            record = self.save_with_relations(record, relations)
+        except services.RecordInvalid as error:
+            raise serializers.ValidationError(self.payload_errors(error)) from None
+        # Read back with what the response shows.
+        return self.Meta.model.objects.for_detail().get(pk=record.pk)
+
+    def save_with_relations(self, record: Record, relations: dict) -> Record:
+        return services.record_save(record=record, relations=relations)
+
+    def payload_errors(self, error: services.RecordInvalid) -> dict:
+        """The errors keyed as the payload names its fields, a link row's at its row's place."""
+        errors = field_errors(error)
+        for relation, row_errors in error.rows.items():
+            if any(row_errors):
+                # The bad rows by number, as DRF reports a row's bad values.
+                errors[relation] = {row: field_errors(e) for row, e in enumerate(row_errors) if e}
+        names = {field.source: name for name, field in self.fields.items()}
+        return {names.get(key, key): value for key, value in errors.items()}
 
 
 class CitySerializer(RecordSerializer):
@@ -192,6 +259,9 @@ class InitiativeSerializer(RecordSerializer):
             "citations",
         )
 
+    def save_with_relations(self, record: Initiative, relations: dict) -> Initiative:
+        return services.initiative_save(initiative=record, relations=relations)
+
 
 class CourseProviderSerializer(serializers.ModelSerializer):
     actor = related(Actor)
@@ -232,6 +302,9 @@ class CourseSerializer(RecordSerializer):
 
 class AgreementPartySerializer(serializers.ModelSerializer):
     actor = related(Actor)
+    signed_on_precision = date_precision()
+    joined_on_precision = date_precision()
+    withdrew_on_precision = date_precision()
 
     class Meta:
         model = AgreementParty
@@ -247,11 +320,24 @@ class AgreementPartySerializer(serializers.ModelSerializer):
         )
 
 
+class PartiesSerializer(serializers.ListSerializer):
+    """An agreement's parties: written as all its parties, read as those whose actor is published
+    (`published_party_links`, see `AgreementQuerySet.with_parties`)."""
+
+    def get_attribute(self, instance):
+        return instance.published_party_links
+
+
 class AgreementSerializer(RecordSerializer):
+    signed_on_precision = date_precision()
+    in_force_on_precision = date_precision()
+    ended_on_precision = date_precision()
     cities = related(City, many=True, required=False)
     initiatives = related(Initiative, many=True, required=False)
     themes = related(Theme, many=True, required=False)
-    parties = AgreementPartySerializer(many=True, required=False, source="published_party_links")
+    parties = PartiesSerializer(
+        child=AgreementPartySerializer(), required=False, source="party_links"
+    )
     is_bilateral = serializers.BooleanField(read_only=True)
     is_multilateral = serializers.BooleanField(read_only=True)
     is_city_to_state = serializers.BooleanField(read_only=True)
@@ -305,6 +391,7 @@ class CountrySerializer(ThemeSerializer):
 class SourceSerializer(ThemeSerializer):
     # The document's own address; `url` is this object's address in the API, as everywhere.
     document_url = serializers.URLField(source="url", allow_blank=True, required=False)
+    published_on_precision = date_precision()
 
     class Meta:
         model = Source

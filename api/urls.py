@@ -1,6 +1,8 @@
-"""The API's URLs, under /api/v1/."""
+"""The API's URLs, under /api/v1/: its index, one route per kind of object, and its OpenAPI
+schema with two readers of it, served by the app itself (docs/api.md)."""
 
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api import views
@@ -18,4 +20,13 @@ router.register("sdgs", views.SDGViewSet, basename="sdg")
 router.register("countries", views.CountryViewSet, basename="country")
 router.register("sources", views.SourceViewSet, basename="source")
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
+    path("", include(router.urls)),
+]

@@ -7,19 +7,29 @@ counts to a list.
 
 from functools import partial
 
+from django.db.models import ProtectedError
 from django_filters.utils import translate_validation
-from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework import status, viewsets
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.renderers import JSONRenderer
 
 from api import serializers
+from api.http import ConditionalGetMixin
+from api.renderers import CSVRenderer, FormatsMixin, JSONLDRenderer
 from catalogue import filters
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
 
 
-class RecordViewSet(viewsets.ModelViewSet):
+class RecordInUse(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "protected"
+
+
+class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
     """A kind of record: anyone lists and retrieves published ones (staff also see drafts);
     curators create, update and delete."""
 
+    renderer_classes = [JSONRenderer, CSVRenderer, JSONLDRenderer]
     lookup_field = "slug"
     model = None
 
@@ -38,7 +48,20 @@ class RecordViewSet(viewsets.ModelViewSet):
             raise translate_validation(self.filterset.errors)
         return self.filterset.qs
 
+    def perform_destroy(self, instance):
+        # Its own link rows and citations go with it; other records' links to it keep it, as in
+        # admin, until a curator removes them.
+        try:
+            instance.delete()
+        except ProtectedError as error:
+            referrers = "; ".join(sorted(str(referrer) for referrer in error.protected_objects))
+            raise RecordInUse(
+                f"{instance} cannot be deleted while these refer to it: {referrers}."
+            ) from None
+
     def list(self, request, *args, **kwargs):
+        if isinstance(request.accepted_renderer, CSVRenderer):
+            return self.csv_response(request)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         data = self.get_serializer(page, many=True).data
@@ -103,9 +126,10 @@ class CityViewSet(RecordViewSet):
     filterset_class = filters.CityFilterSet
 
 
-class ReferenceViewSet(viewsets.ReadOnlyModelViewSet):
+class ReferenceViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ReadOnlyModelViewSet):
     """Reference data: read only through the API."""
 
+    renderer_classes = [JSONRenderer, CSVRenderer]
     filter_backends = []
 
 

@@ -1,7 +1,8 @@
-"""Exports of records as rows: the columns of each model, written as CSV or JSON.
+"""Exports of records and reference data as rows: the columns of each model, written as CSV or
+JSON, streamed. The site's list pages and the API's CSV lists both export through here.
 
-Relations are flattened to their names joined by "; " so a spreadsheet stays readable; the
-`url` column leads back to the record's page.
+Relations are flattened to their names joined by "; " so a spreadsheet stays readable; a record's
+`url` column leads back to its page.
 """
 
 import csv
@@ -11,7 +12,18 @@ from collections.abc import Callable, Iterable, Iterator
 from django.db import models
 from django.http import HttpRequest, StreamingHttpResponse
 
-from catalogue.models import Actor, Agreement, City, Course, Initiative
+from catalogue.models import (
+    SDG,
+    Actor,
+    Agreement,
+    City,
+    Country,
+    Course,
+    Initiative,
+    Record,
+    Source,
+    Theme,
+)
 
 Column = tuple[str, Callable[[models.Model], object]]
 
@@ -83,14 +95,69 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
 }
 
 
+# Reference data has no page of its own, hence no `url` column.
+REFERENCE_COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
+    Theme: (
+        ("slug", lambda r: r.slug),
+        ("name", lambda r: r.name),
+        ("description", lambda r: r.description),
+    ),
+    SDG: (
+        ("number", lambda r: r.number),
+        ("name", lambda r: r.name),
+    ),
+    Country: (
+        ("code", lambda r: r.code),
+        ("name", lambda r: r.name),
+        ("numeric_code", lambda r: r.numeric_code),
+        ("region", lambda r: r.region),
+        ("sub_region", lambda r: r.sub_region),
+    ),
+    Source: (
+        ("slug", lambda r: r.slug),
+        ("title", lambda r: r.title),
+        ("author", lambda r: r.author),
+        ("publisher", lambda r: r.publisher),
+        ("kind", lambda r: r.get_kind_display()),
+        ("document_url", lambda r: r.url),
+        ("published", lambda r: partial(r.published)),
+        ("accessed_on", lambda r: r.accessed_on.isoformat() if r.accessed_on else ""),
+        ("note", lambda r: r.note),
+    ),
+}
+# Rows are read from the database this many at a time, with their relations, so an export of any
+# length holds one chunk in memory.
+CHUNK_SIZE = 500
+
+
+def has_pages(model: type[models.Model]) -> bool:
+    return issubclass(model, Record)
+
+
 def columns_of(model: type[models.Model]) -> tuple[Column, ...]:
-    return (*RECORD_COLUMNS, *COLUMNS[model], *TRAILING_COLUMNS)
+    if has_pages(model):
+        return (*RECORD_COLUMNS, *COLUMNS[model], *TRAILING_COLUMNS)
+    return REFERENCE_COLUMNS[model]
+
+
+def header_of(model: type[models.Model]) -> list[str]:
+    names = [name for name, _value in columns_of(model)]
+    return ["url", *names] if has_pages(model) else names
+
+
+def loaded_for_rows(queryset: models.QuerySet) -> models.QuerySet:
+    """The same rows, loading what their columns show (a list row's relations) and nothing
+    else, whatever `queryset` loaded for another use."""
+    if has_pages(queryset.model):
+        return queryset.select_related(None).prefetch_related(None).for_list()
+    return queryset
 
 
 def rows(request: HttpRequest, queryset: models.QuerySet) -> Iterator[dict[str, object]]:
     columns = columns_of(queryset.model)
-    for record in queryset.iterator(chunk_size=500):
-        row = {"url": request.build_absolute_uri(record.get_absolute_url())}
+    with_url = has_pages(queryset.model)
+    for record in loaded_for_rows(queryset).iterator(chunk_size=CHUNK_SIZE):
+        row = {"url": request.build_absolute_uri(record.get_absolute_url())} if with_url else {}
         row.update((name, value(record)) for name, value in columns)
         yield row
 
@@ -117,14 +184,15 @@ def json_chunks(records: Iterable[dict[str, object]]) -> Iterator[str]:
 
 
 def export_response(
-    request: HttpRequest, queryset: models.QuerySet, file_format: str, file_name: str
+    request: HttpRequest, queryset: models.QuerySet, file_format: str, file_name: str = ""
 ) -> StreamingHttpResponse:
-    """The whole of `queryset` as a CSV or JSON download, streamed row by row."""
+    """The whole of `queryset` as a CSV or JSON download, streamed row by row, named
+    `file_name` or else after the model ("initiatives.csv")."""
     records = rows(request, queryset)
+    file_name = file_name or queryset.model._meta.verbose_name_plural.replace(" ", "-")
     if file_format == "csv":
-        header = ["url", *(name for name, _value in columns_of(queryset.model))]
         response = StreamingHttpResponse(
-            csv_lines(records, header), content_type="text/csv; charset=utf-8"
+            csv_lines(records, header_of(queryset.model)), content_type="text/csv; charset=utf-8"
         )
     else:
         response = StreamingHttpResponse(json_chunks(records), content_type="application/json")

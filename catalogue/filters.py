@@ -153,12 +153,13 @@ def choice_facet(param: str, title: str, choices, path: str = "") -> Facet:
 
 def year_range(field_name: str, verb: str) -> tuple[django_filters.NumberFilter, ...]:
     """The `<param>_min` and `<param>_max` filters a `DecadeFacet` sets."""
+    bounds = {"min_value": FIRST_PLAUSIBLE_YEAR, "max_value": LAST_PLAUSIBLE_YEAR}
     return (
         django_filters.NumberFilter(
-            field_name=field_name, lookup_expr="gte", label=f"{verb} in or after"
+            field_name=field_name, lookup_expr="gte", label=f"{verb} in or after", **bounds
         ),
         django_filters.NumberFilter(
-            field_name=field_name, lookup_expr="lte", label=f"{verb} in or before"
+            field_name=field_name, lookup_expr="lte", label=f"{verb} in or before", **bounds
         ),
     )
 

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.dates import MONTHS
 
+from catalogue.constraints import FieldCheckConstraint
+
 
 class DatePrecision(models.TextChoices):
     DAY = "day", "day"
@@ -121,14 +123,16 @@ def precision_field() -> models.CharField:
     return models.CharField(max_length=5, choices=DatePrecision.choices, blank=True, editable=False)
 
 
-def partial_date_constraints(*field_names: str) -> list[models.CheckConstraint]:
+def partial_date_constraints(*field_names: str) -> list[FieldCheckConstraint]:
     """A date has a precision exactly when it has a value."""
     return [
-        models.CheckConstraint(
+        FieldCheckConstraint(
+            field=name,
             condition=Q(**{f"{name}__isnull": True, f"{name}_precision": ""})
             | (Q(**{f"{name}__isnull": False}) & ~Q(**{f"{name}_precision": ""})),
             name=f"%(app_label)s_%(class)s_{name}_precision",
-            violation_error_message=f"{name} and its precision must be given together.",
+            violation_error_message="Give a precision only with a date, and a date only with "
+            "its precision.",
         )
         for name in field_names
     ]

@@ -23,7 +23,7 @@ def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
     """Records matching every word of `text`, annotated with `search_rank`."""
     words = WORD.findall(text)
     if not words:
-        return queryset
+        return queryset.annotate(search_rank=Value(0.0))
     if connections[queryset.db].vendor == "postgresql":
         return search_postgres(queryset, words)
     return search_substrings(queryset, words)

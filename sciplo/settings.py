@@ -147,19 +147,45 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
     "URL_FORMAT_OVERRIDE": "format",
     "EXCEPTION_HANDLER": "api.exceptions.error_handler",
+    # Anonymous clients at most API_ANON_RATE each; authenticated users without a limit unless
+    # API_USER_RATE sets one. The counts live in the default cache, so each server process counts
+    # its own. A client is its address: REMOTE_ADDR, or with NUM_PROXIES reverse proxies in front,
+    # the address the outermost one wrote in X-Forwarded-For (never what the client wrote there).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE") or "240/minute",
+        "user": os.environ.get("API_USER_RATE") or None,
+    },
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or "0"),
 }
+# How long shared caches may keep an anonymous read of the API (api/http.py).
+API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS") or "60")
+# Any web page may read the API, anonymously: no cookies, no writes (docs/api.md).
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sciplo API",
     "DESCRIPTION": "The catalogue of science diplomacy, for scripts: read it freely, write it "
-    "with a curator's token.",
+    "with a curator's token. A list takes the query string of the same list on the site; every "
+    "error has the body `Error`. The guide, with examples: docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise send the schema to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "catalogue.partial_dates.DatePrecision"},
 }
 
 LOGGING = {

@@ -1,11 +1,28 @@
-"""The project's URLs: the readers' site, admin and the API."""
+"""The project's URLs: the readers' site, admin and the API.
+
+Django's error handlers are the project's, one per status: under /api/ they answer in the API's
+error body (api/exceptions.py), elsewhere with the site's pages.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views import defaults
 
-from catalogue.views.pages import health
+from api import exceptions as api_errors
+from catalogue.views.pages import health, not_found
 
-handler404 = "catalogue.views.pages.not_found"
+
+def api_or_site(api_handler, site_handler):
+    def handler(request, *args, **kwargs):
+        under_api = request.path_info.startswith("/api/")
+        return (api_handler if under_api else site_handler)(request, *args, **kwargs)
+
+    return handler
+
+
+handler400 = api_or_site(api_errors.bad_request, defaults.bad_request)
+handler404 = api_or_site(api_errors.not_found, not_found)
+handler500 = api_or_site(api_errors.server_error, defaults.server_error)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

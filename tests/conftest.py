@@ -6,6 +6,7 @@ the catalogue as a fresh installation serves it; each test's own changes are rol
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.db import connection
 
 from catalogue.reference_data import load_reference_data
@@ -25,6 +26,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
             raise RuntimeError("No test database: mark the tests with pytest.mark.django_db.")
         load_reference_data()
         load_seed_catalogue()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache, where the API's rate limits count requests."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,46 +4,17 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.constraints import FieldCheckConstraint
 from catalogue.search import search
 
 FIRST_PLAUSIBLE_YEAR = 1900
 LAST_PLAUSIBLE_YEAR = 2100
 VERIFICATION_LIFETIME = datetime.timedelta(days=365)
-
-
-class FieldCheckConstraint(models.CheckConstraint):
-    """A check constraint whose violation is reported against one form field.
-
-    The database enforces the rule; `full_clean()` (admin, API, imports) reports it under
-    `field`, so the person who typed the bad value sees the message beside it.
-    """
-
-    def __init__(self, *, field: str, **kwargs):
-        self.field = field
-        super().__init__(**kwargs)
-
-    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
-        try:
-            super().validate(model, instance, exclude=exclude, using=using)
-        except ValidationError as error:
-            raise ValidationError({self.field: error.error_list}) from None
-
-    def deconstruct(self):
-        path, args, kwargs = super().deconstruct()
-        kwargs["field"] = self.field
-        return path, args, kwargs
-
-    def __eq__(self, other):
-        return (
-            isinstance(other, FieldCheckConstraint)
-            and self.field == other.field
-            and super().__eq__(other)
-        )
 
 
 def year_field(verbose_name: str, **kwargs) -> models.PositiveSmallIntegerField:

@@ -5,11 +5,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.actors import Actor
 from catalogue.models.agreements import Agreement, AgreementParty
 from catalogue.models.base import (
     Citation,
-    FieldCheckConstraint,
     Publication,
     Record,
     RecordManager,

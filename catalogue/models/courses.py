@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.base import (
     Citation,
-    FieldCheckConstraint,
     Record,
     RecordManager,
     RecordQuerySet,

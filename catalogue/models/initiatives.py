@@ -3,9 +3,9 @@
 from django.db import models
 from django.db.models import Q
 
+from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.base import (
     Citation,
-    FieldCheckConstraint,
     Record,
     RecordManager,
     RecordQuerySet,

@@ -4,7 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
-from catalogue.models.base import FieldCheckConstraint, SlugManager
+from catalogue.constraints import FieldCheckConstraint
+from catalogue.models.base import SlugManager
 from catalogue.partial_dates import (
     PartialDateField,
     PartialDateProperty,

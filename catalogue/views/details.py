@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.generic import DetailView
 
+from catalogue import jsonld
 from catalogue.models import (
     Actor,
     Agreement,
@@ -152,6 +153,8 @@ class RecordDetailView(DetailView):
             is_archived=self.object.publication == Publication.ARCHIVED,
             page_url=self.request.build_absolute_uri(self.object.get_absolute_url()),
             relations=self.related(),
+            # The document the API gives for `?format=jsonld`, for search engines and citers.
+            json_ld=jsonld.as_script_text(jsonld.document(self.request, self.object)),
         )
         return context
 

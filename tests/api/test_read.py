@@ -94,7 +94,7 @@ class RecordEndpoint(ReadEndpoint):
 
     def test_a_site_query_string_means_the_same(self, api, client):
         site = client.get(self.site_path)
-        for facet, values in site.context["facets"]:
+        for _facet, values in site.context["facets"]:
             for value in values[:2]:
                 site_total = client.get(f"{self.site_path}?{value.url}").context["total"]
                 assert api.get(f"{self.path}?{value.url}").json()["count"] == site_total

@@ -53,7 +53,9 @@ def site_url(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(site_url):
+    # Started after the server and so closed before it: open keep-alive connections would hold
+    # server threads, and their database connections, past the end of the run.
     if not os.path.exists(CHROMIUM):
         message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)."
         if os.environ.get("CI") == "true":

@@ -1,0 +1,68 @@
+"""HTTP manners for the API's reads: validators for conditional requests, and caching rules.
+
+A successful read (GET or HEAD) carries:
+
+- `ETag`: a hash of the body as sent. It is exact whatever the body depends on (the record, the
+  records and vocabularies it shows in brief, the query string, the format, the host in its
+  links, whether the reader may see drafts) and costs no query: the body is rendered anyway, and
+  hashing it is cheap beside that. A 304 therefore saves the transfer, not the server's work. A
+  validator computed before the work, such as the latest `updated_at` and the count of a list's
+  results, would cost queries of its own and still miss what changes no `updated_at`: a related
+  record renamed or unpublished, a theme edited, a record deleted.
+- `Last-Modified`, on a record only: when it was last saved (its `updated_at`, already loaded).
+  It does not move when only something the record shows in brief changes; `If-None-Match`, which
+  takes precedence over `If-Modified-Since` (RFC 9110 §13.2.2, as Django's
+  `get_conditional_response` applies it), is exact. A list has no such date: the latest
+  `updated_at` of a page misses the records that left it.
+- `Cache-Control`: anonymous reads are the same for everyone, so any cache may keep them for a
+  short while (`public, max-age=API_CACHE_SECONDS`). An authenticated reader may see drafts, so
+  theirs stay out of shared caches and are revalidated on every use (`private, no-cache`), which
+  the ETag makes cheap. `Vary` names the request headers that select the representation.
+
+Anything else (an error, a write) is `no-store`.
+"""
+
+from django.conf import settings
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
+from django.utils.http import http_date
+
+READS = ("GET", "HEAD")
+
+
+class ConditionalGetMixin:
+    """For a viewset: validators, 304s and caching rules on its reads (see the module)."""
+
+    changed_at = None
+
+    def get_object(self):
+        record = super().get_object()
+        self.changed_at = getattr(record, "updated_at", None)
+        return record
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method not in READS or response.status_code != 200:
+            patch_cache_control(response, no_store=True)
+            return response
+        if request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_cache=True)
+        else:
+            patch_cache_control(response, public=True, max_age=settings.API_CACHE_SECONDS)
+        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+        if response.streaming:
+            return response
+        if hasattr(response, "render"):
+            response.render()  # DRF renders when Django asks; the ETag needs the body now.
+        set_response_etag(response)
+        last_modified = None
+        if self.changed_at is not None:
+            last_modified = int(self.changed_at.timestamp())
+            response.headers["Last-Modified"] = http_date(last_modified)
+        return get_conditional_response(
+            request, etag=response.headers["ETag"], last_modified=last_modified, response=response
+        )

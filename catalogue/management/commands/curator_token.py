@@ -1,0 +1,33 @@
+"""manage.py curator_token: the API token with which a curator's scripts write the catalogue."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from rest_framework.authtoken.models import Token
+
+from catalogue.management.commands.create_curator import CURATORS_GROUP
+
+
+class Command(BaseCommand):
+    help = (
+        "Prints a curator's API token, creating it on first use. Send it as the header "
+        "'Authorization: Token <key>'. Refuses anyone who is not an active staff user in the "
+        "Curators group."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+
+    def handle(self, *args, username: str, **options):
+        User = get_user_model()
+        try:
+            user = User.objects.get(username=username)
+        except User.DoesNotExist:
+            raise CommandError(f"There is no user named {username!r}.") from None
+        is_curator = user.groups.filter(name=CURATORS_GROUP).exists()
+        if not (user.is_active and user.is_staff and is_curator):
+            raise CommandError(
+                f"{username!r} is not a curator (an active staff user in the {CURATORS_GROUP} "
+                "group); create one with manage.py create_curator."
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        self.stdout.write(token.key)
