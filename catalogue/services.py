@@ -95,8 +95,7 @@ def initiative_save(*, initiative: Initiative, relations: Relations) -> Initiati
         saved = initiative.pk is not None
         cities = relations.get("cities", initiative.cities.all() if saved else [])
         countries = relations.get("countries", initiative.countries.all() if saved else [])
-        # By primary key: a Country object would be compared with a code as its name.
-        countries = involved_countries([c.pk for c in countries], [c.pk for c in cities])
+        countries = involved_countries(countries, cities)
         relations = {**relations, "countries": list(countries)}
     return record_save(record=initiative, relations=relations)
 

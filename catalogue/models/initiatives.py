@@ -170,8 +170,10 @@ class Initiative(Record):
 
 
 def involved_countries(countries, cities) -> models.QuerySet:
-    """The chosen countries plus the countries of the chosen cities."""
-    return Country.objects.filter(Q(pk__in=countries) | Q(city__in=cities)).distinct()
+    """The chosen countries (objects or codes) plus the countries of the chosen cities."""
+    # Codes, not objects: a country object stands for its name in a lookup on the code.
+    codes = {getattr(country, "pk", country) for country in countries}
+    return Country.objects.filter(Q(pk__in=codes) | Q(city__in=cities)).distinct()
 
 
 class ParticipationRole(models.TextChoices):
