@@ -12,13 +12,11 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
-from django.db import connections
-from django.test.testcases import LiveServerThread
 from django.urls import reverse
 
 from catalogue.models import Agreement
+from tests.live_server import live_server
 
 # On SQLite the live server shares the test's connection, and so its transaction; on PostgreSQL
 # it has its own, and commits: hence the clean-up in `server`.
@@ -42,23 +40,8 @@ def server(django_db_setup, django_db_blocker):
     """A live server of the test database, as the browser tests use. Its writes are committed,
     so the records the examples write are removed afterwards, whatever happened."""
     with django_db_blocker.unblock():
-        shared = {
-            connection.alias: connection
-            for connection in connections.all()
-            if connection.vendor == "sqlite" and connection.is_in_memory_db()
-        }
-        for connection in shared.values():
-            connection.inc_thread_sharing()
-        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared)
-        thread.daemon = True
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
-        yield f"http://127.0.0.1:{thread.port}"
-        thread.terminate()
-        for connection in shared.values():
-            connection.dec_thread_sharing()
+        with live_server() as url:
+            yield url
         Agreement.objects.filter(slug__in=example_slugs()).delete()
 
 

@@ -9,10 +9,9 @@ import os
 import shutil
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.db import connections
-from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
+
+from tests.live_server import live_server
 
 # Playwright's synchronous API runs an event loop in the test thread, which Django would
 # otherwise take for an async context and refuse database access in.
@@ -32,24 +31,8 @@ SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "scree
 @pytest.fixture(scope="session")
 def site_url(django_db_setup, django_db_blocker):
     """The address of a live server of the test database."""
-    with django_db_blocker.unblock():
-        shared = {
-            connection.alias: connection
-            for connection in connections.all()
-            if connection.vendor == "sqlite" and connection.is_in_memory_db()
-        }
-        for connection in shared.values():
-            connection.inc_thread_sharing()
-        server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared)
-        server.daemon = True
-        server.start()
-        server.is_ready.wait()
-        if server.error:
-            raise server.error
-        yield f"http://127.0.0.1:{server.port}"
-        server.terminate()
-        for connection in shared.values():
-            connection.dec_thread_sharing()
+    with django_db_blocker.unblock(), live_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
