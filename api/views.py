@@ -5,8 +5,6 @@ same on `/initiatives/` and `/api/v1/initiatives/`; `?facets=kind,status` adds t
 counts to a list.
 """
 
-from functools import partial
-
 from django.db.models import ProtectedError
 from django_filters.utils import translate_validation
 from rest_framework import status, viewsets
@@ -80,17 +78,10 @@ class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
             )
         base = self.get_queryset()
         total = results.count()
-        data = self.request.query_params
         return {
             name: [
                 {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
-                for v in known[name].values(
-                    data,
-                    self.filterset.filter_queryset_without(base, known[name].params),
-                    results,
-                    total,
-                    partial(self.filterset.value_label, name),
-                )
+                for v in self.filterset.facet_values(known[name], base, results, total)
             ]
             for name in names
         }

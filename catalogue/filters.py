@@ -6,12 +6,14 @@ parameter combine with OR, different parameters with AND. Each FilterSet also de
 `facets` (catalogue/facets.py): the filters whose values are counted beside the results.
 """
 
+from functools import partial
+
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from catalogue.facets import DecadeFacet, Facet
+from catalogue.facets import DecadeFacet, Facet, FacetValue
 from catalogue.models import (
     SDG,
     Actor,
@@ -120,6 +122,13 @@ class CatalogueFilterSet(django_filters.FilterSet):
             if name not in params and name != "sort":
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+    def facet_values(self, facet: Facet, base, results, total: int) -> list[FacetValue]:
+        """The values of `facet` to offer beside `results` (of `total` records), counted over
+        `base` filtered by every other filter."""
+        others = self.filter_queryset_without(base, facet.params)
+        label_of = partial(self.value_label, facet.param)
+        return facet.values(self.data, others, results, total, label_of)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -1,7 +1,6 @@
 """List pages: filter, search, facets, sorting, pagination and export, declared per model."""
 
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
@@ -67,17 +66,9 @@ class RecordListView(TemplateView):
         except InvalidPage as error:
             raise Http404(f"There is no such page of results: {error}") from error
         total = paginator.count
+        base = self.base_queryset()
         facets = [
-            (
-                facet,
-                facet.values(
-                    self.data,
-                    self.others(facet),
-                    results,
-                    total,
-                    partial(self.filterset.value_label, facet.param),
-                ),
-            )
+            (facet, self.filterset.facet_values(facet, base, results, total))
             for facet in self.filterset_class.facets
         ]
         context.update(
@@ -111,10 +102,6 @@ class RecordListView(TemplateView):
         except ValueError:
             return PAGE_SIZES[0]
         return per_page if per_page in PAGE_SIZES else PAGE_SIZES[0]
-
-    def others(self, facet):
-        """The results of every filter but `facet`'s."""
-        return self.filterset.filter_queryset_without(self.base_queryset(), facet.params)
 
     def chips(self) -> list[Chip]:
         chips = []
