@@ -11,7 +11,6 @@ from typing import NamedTuple
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from catalogue.models import (
     SDG,
@@ -38,11 +37,6 @@ pytestmark = pytest.mark.django_db
 
 ACCEPT_CSV = {"HTTP_ACCEPT": "text/csv"}
 ACCEPT_JSONLD = {"HTTP_ACCEPT": "application/ld+json"}
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 class Endpoint(NamedTuple):

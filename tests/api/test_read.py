@@ -4,7 +4,6 @@ filters and facets with the same meaning, drafts hidden, query budget."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from catalogue.models import (
     SDG,
@@ -27,11 +26,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 def every_page(api, url: str) -> list[dict]:
