@@ -20,6 +20,7 @@ from catalogue.models.courses import (
     CourseState,
     ProviderRole,
 )
+from catalogue.models.curation import LinkCheck, Version, VersionAction
 from catalogue.models.initiatives import (
     Initiative,
     InitiativeCitation,
@@ -68,6 +69,7 @@ __all__ = [
     "InitiativeKind",
     "InitiativeStatus",
     "Level",
+    "LinkCheck",
     "Participation",
     "ParticipationRole",
     "PartyRole",
@@ -79,4 +81,6 @@ __all__ = [
     "SourceKind",
     "Strategy",
     "Theme",
+    "Version",
+    "VersionAction",
 ]

@@ -113,6 +113,7 @@ class Agreement(Record):
         ("C", "description"),
     )
     list_prefetch_related = ("parties", "cities")
+    link_relations = ("party_links", "citations")
 
     class Meta(Record.Meta):
         constraints = [

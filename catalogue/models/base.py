@@ -198,10 +198,14 @@ class Record(models.Model):
     # What a list row shows besides the record's own fields (see `RecordQuerySet.for_list`).
     list_select_related: tuple[str, ...] = ()
     list_prefetch_related: tuple[str, ...] = ()
+    # The relations whose rows belong to the record: saved, versioned and dumped with it.
+    link_relations: tuple[str, ...] = ("citations",)
 
     class Meta:
         abstract = True
         ordering = ["name"]
+        # "publish": move a record through review to published or archived (see `workflow`).
+        default_permissions = ("add", "change", "delete", "view", "publish")
 
     def __str__(self) -> str:
         return self.name

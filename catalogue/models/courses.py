@@ -168,6 +168,7 @@ class Course(Record):
     )
     list_select_related = ("city",)
     list_prefetch_related = ("providers",)
+    link_relations = ("provisions", "citations")
 
     class Meta(Record.Meta):
         constraints = [

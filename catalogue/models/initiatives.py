@@ -135,6 +135,7 @@ class Initiative(Record):
         ("C", "description"),
     )
     list_prefetch_related = ("cities", "themes")
+    link_relations = ("participations", "citations")
 
     class Meta(Record.Meta):
         constraints = [

@@ -16,7 +16,16 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Record
+from catalogue.models import (
+    Actor,
+    Agreement,
+    City,
+    Course,
+    Initiative,
+    Publication,
+    Record,
+    Version,
+)
 from tests.factories import (
     ActorFactory,
     AgreementFactory,
@@ -52,10 +61,12 @@ def staff_but_not_curator() -> User:
 
 
 def catalogue_rows() -> dict[str, int]:
-    """How many rows each catalogue table holds, link and many-to-many tables included."""
+    """How many rows each catalogue table holds, link and many-to-many tables included; the
+    history, which every write adds to, aside."""
     return {
         model._meta.db_table: model.objects.count()
         for model in apps.get_app_config("catalogue").get_models(include_auto_created=True)
+        if model is not Version
     }
 
 
