@@ -1,11 +1,11 @@
 """Django admin for curators: every model, with the relations edited inline."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
+from catalogue.admin.forms import InitiativeAdminForm, RecordAdminForm
 from catalogue.models import (
     SDG,
     Actor,
@@ -29,7 +29,6 @@ from catalogue.models import (
     Source,
     Theme,
 )
-from catalogue.models.initiatives import involved_countries
 
 admin.site.site_header = "Sciplo curation"
 admin.site.site_title = "Sciplo curation"
@@ -72,6 +71,7 @@ class CitationInline(admin.TabularInline):
 class RecordAdmin(CatalogueAdmin):
     """What every record's admin shares; subclasses add their own columns, filters and inlines."""
 
+    form = RecordAdminForm
     search_fields = ("name", "slug", "summary")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at", "updated_at")
@@ -192,16 +192,6 @@ class ParticipationInline(ActorLinkInline):
 
 class InitiativeCitationInline(CitationInline):
     model = InitiativeCitation
-
-
-class InitiativeAdminForm(forms.ModelForm):
-    def clean(self):
-        cleaned_data = super().clean()
-        if "countries" in cleaned_data and "cities" in cleaned_data:
-            cleaned_data["countries"] = involved_countries(
-                cleaned_data["countries"], cleaned_data["cities"]
-            )
-        return cleaned_data
 
 
 @admin.register(Initiative)
