@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import SAFE_METHODS
 
-from api.permissions import CuratorsWriteOthersRead
+from api.permissions import WritesFollowTheWorkflow
 from api.serializers import LOOKUP_FIELDS
 from catalogue.models import Record
 
@@ -294,6 +294,6 @@ class ApiSchema(AutoSchema):
     def get_auth(self):
         auths = super().get_auth()
         permissions = [permission.__class__ for permission in self.view.get_permissions()]
-        if self.method in SAFE_METHODS and CuratorsWriteOthersRead in permissions:
+        if self.method in SAFE_METHODS and WritesFollowTheWorkflow in permissions:
             auths.append({})
         return auths

@@ -10,10 +10,10 @@ does; its errors come back keyed as the payload names the fields, a link row's a
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import NoReverseMatch, reverse
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from catalogue import services
+from catalogue import services, workflow
 from catalogue.models import (
     SDG,
     Actor,
@@ -133,6 +133,17 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def get_html_url(self, record) -> str:
         return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+    def validate_publication(self, publication: str) -> str:
+        # Refused as a permission, not a bad value: a curator's token may send the same payload.
+        model = self.Meta.model
+        if not workflow.can_set_publication(self.context["request"].user, model, publication):
+            allowed = " or ".join(f"“{state}”" for state in workflow.CONTRIBUTOR_STATES)
+            raise exceptions.PermissionDenied(
+                f"Setting publication to “{publication}” needs the permission "
+                f"{workflow.permission(model, 'publish')} (curators); a contributor sets {allowed}."
+            )
+        return publication
 
     def create(self, validated_data):
         fields, relations = self.relations_apart(validated_data)

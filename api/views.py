@@ -24,8 +24,9 @@ class RecordInUse(APIException):
 
 
 class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
-    """A kind of record: anyone lists and retrieves published ones (staff also see drafts);
-    curators create, update and delete."""
+    """A kind of record: anyone lists published ones and retrieves published and archived ones
+    (archived records leave the lists but keep their address, as on the site); staff see every
+    record. Writes follow the editorial workflow (`permissions.WritesFollowTheWorkflow`)."""
 
     renderer_classes = [JSONRenderer, CSVRenderer, JSONLDRenderer]
     lookup_field = "slug"
@@ -34,7 +35,9 @@ class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         records = self.model.objects.for_detail()
         user = self.request.user
-        return records if user.is_authenticated and user.is_staff else records.published()
+        if user.is_authenticated and user.is_staff:
+            return records
+        return records.reachable() if self.action == "retrieve" else records.published()
 
     def filter_queryset(self, queryset):
         # As DjangoFilterBackend does (it stays configured, for the schema), keeping the

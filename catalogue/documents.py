@@ -41,20 +41,28 @@ class DocumentInvalid(ValidationError):
 
 def own_fields(model: type[models.Model], owner: str | None = None) -> list[models.Field]:
     """The fields a document of `model` holds, in the model's order: every concrete field but
-    the key, a partial date's precision (part of the date's value) and, for a link row, its
-    `owner`; then the many-to-many fields that have no through model of their own."""
+    an automatic key (a country's code, its natural key, stays), a partial date's precision
+    (part of the date's value) and, for a link row, its `owner`; then the many-to-many fields
+    that have no through model of their own."""
     precisions = {
         f.precision_attname for f in model._meta.concrete_fields if isinstance(f, PartialDateField)
     }
     fields = [
         field
         for field in model._meta.concrete_fields
-        if not field.primary_key and field.attname not in precisions and field.name != owner
+        if not (field.primary_key and field.auto_created)
+        and field.attname not in precisions
+        and field.name != owner
     ]
     many = [
         field for field in model._meta.many_to_many if field.remote_field.through._meta.auto_created
     ]
     return [*fields, *many]
+
+
+def link_relations_of(model: type[models.Model]) -> tuple[str, ...]:
+    """The link relations of `model`'s documents: a record's, none for a source."""
+    return getattr(model, "link_relations", ())
 
 
 def link_relation(model: type[Record], name: str) -> models.ManyToOneRel:
@@ -72,7 +80,7 @@ def with_document_relations(queryset: models.QuerySet) -> models.QuerySet:
     model = queryset.model
     foreign_keys = [f.name for f in own_fields(model) if f.many_to_one]
     prefetches = [f.name for f in own_fields(model) if f.many_to_many]
-    for name in model.link_relations:
+    for name in link_relations_of(model):
         rel = link_relation(model, name)
         row_keys = [f.name for f in own_fields(rel.related_model, rel.field.name) if f.many_to_one]
         prefetches.append(
@@ -92,7 +100,7 @@ def documents(queryset: models.QuerySet) -> Iterator[Document]:
     model = queryset.model
     for record in with_document_relations(queryset):
         document = instance_document(record)
-        for name in model.link_relations:
+        for name in link_relations_of(model):
             rel = link_relation(model, name)
             rows = [
                 instance_document(row, owner=rel.field.name) for row in getattr(record, name).all()
@@ -179,7 +187,7 @@ def record_from_document(
                 relations[key] = related_objects(fields[key].related_model, value)
             elif key in fields:
                 set_field(record, fields[key], value)
-            elif key in model.link_relations:
+            elif key in link_relations_of(model):
                 relations[key] = link_rows(model, key, value)
             else:
                 raise ValidationError("Sciplo has no such field.")
@@ -204,7 +212,12 @@ def set_field(instance: models.Model, field: models.Field, value: Any) -> None:
     elif value is None and not field.null:
         setattr(instance, field.attname, "" if field.empty_strings_allowed else value)
     else:
-        setattr(instance, field.attname, field.to_python(value))
+        try:
+            setattr(instance, field.attname, field.to_python(value))
+        except TypeError:
+            # Django's date and time fields parse text only: a number there is invalid too.
+            message = field.error_messages.get("invalid", "Enter a valid value.")
+            raise ValidationError(message, code="invalid", params={"value": value}) from None
 
 
 def parse_partial_date(value: Any) -> PartialDate | None:

@@ -54,6 +54,28 @@ class Recording:
         user = self.user() if callable(self.user) else self.user
         return user if user is not None and user.is_authenticated else None
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A transaction inside the recording that the block may roll back (with
+        `transaction.set_rollback(True)` or an exception) and leave the enclosing one whole; the
+        recording then forgets what was written inside, which would otherwise get a version (if
+        it had none yet) for a write that never happened."""
+        marks = dict(self.touched), set(self.created), set(self.deleted)
+        try:
+            with transaction.atomic():
+                yield
+                rolled_back = transaction.get_rollback()
+        except BaseException:
+            self.touched, self.created, self.deleted = marks
+            raise
+        if rolled_back:
+            self.touched, self.created, self.deleted = marks
+
+    def forget(self) -> None:
+        """Keeps no versions of what was written so far (a dump brings its own history)."""
+        self.touched.clear()
+        self.created.clear()
+
     def keep_versions(self) -> None:
         for key in self.touched:
             if key in self.deleted:
@@ -100,7 +122,8 @@ def describe_change(message: str) -> None:
 
 
 class HistoryMiddleware:
-    """Records what each request that may write changes, and who changed it."""
+    """Records what each request that may write changes, who changed it and, from a script's
+    `X-Change-Note` header, why."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -109,8 +132,18 @@ class HistoryMiddleware:
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
             return self.get_response(request)
         # The API authenticates in the view, so the user is read when the versions are kept.
-        with recording(user=lambda: getattr(request, "user", None)):
+        with recording(user=lambda: getattr(request, "user", None), message=change_note(request)):
             return self.get_response(request)
+
+
+def change_note(request: HttpRequest) -> str:
+    """The `X-Change-Note` header: UTF-8, though HTTP hands header values over as ISO-8859-1."""
+    note = request.headers.get("X-Change-Note", "")
+    try:
+        return note.encode("iso-8859-1").decode("utf-8").strip()
+    except UnicodeError:
+        # Not UTF-8: the client wrote ISO-8859-1 itself.
+        return note.strip()
 
 
 def keep_version(

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from catalogue.views import calendars, details, lists, maps, pages, timelines
+from catalogue.views import calendars, details, feeds, lists, maps, pages, timelines
 
 app_name = "catalogue"
 
 urlpatterns = [
     path("", pages.HomeView.as_view(), name="home"),
     path("search/", pages.SearchView.as_view(), name="search"),
+    path("changes.atom", feeds.RecentChangesFeed(), name="changes-feed"),
     path("initiatives/", lists.InitiativeListView.as_view(), name="initiative-list"),
     path(
         "initiatives/<slug:slug>/",

@@ -9,6 +9,7 @@ from django.urls import include, path
 from django.views import defaults
 
 from api import exceptions as api_errors
+from catalogue.admin.quality import dashboard
 from catalogue.views.pages import health, not_found
 
 
@@ -25,6 +26,8 @@ handler404 = api_or_site(api_errors.not_found, not_found)
 handler500 = api_or_site(api_errors.server_error, defaults.server_error)
 
 urlpatterns = [
+    # Before admin's own URLs, whose catch-all would take it.
+    path("admin/dashboard/", admin.site.admin_view(dashboard), name="curation-dashboard"),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("api/v1/", include("api.urls")),

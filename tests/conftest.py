@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 
 from catalogue.reference_data import load_reference_data
 from catalogue.seed import load_seed_catalogue
@@ -46,4 +47,23 @@ def curator(db) -> User:
 @pytest.fixture
 def curator_client(client, curator):
     client.force_login(curator)
+    return client
+
+
+@pytest.fixture
+def contributor(db) -> User:
+    user = User.objects.create_user(
+        "contributor", "contributor@example.org", "a-long-passphrase-42"
+    )
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name="Contributors"))
+    return user
+
+
+@pytest.fixture
+def contributor_client(contributor) -> Client:
+    """A client of its own, so that a test may use it beside `client` or `curator_client`."""
+    client = Client()
+    client.force_login(contributor)
     return client

@@ -75,6 +75,20 @@ def test_create_curator(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_create_curator_makes_a_contributor_on_request(monkeypatch):
+    monkeypatch.setenv("CURATOR_PASSWORD", "a-long-passphrase-42")
+    out = StringIO()
+    call_command("create_curator", "grace", contributor=True, stdout=out)
+    assert "Contributor 'grace' created." in out.getvalue()
+    grace = User.objects.get(username="grace")
+    assert grace.is_staff and not grace.is_superuser
+    assert list(grace.groups.values_list("name", flat=True)) == ["Contributors"]
+    assert grace.has_perm("catalogue.change_initiative")
+    assert not grace.has_perm("catalogue.publish_initiative")
+    assert not grace.has_perm("catalogue.delete_initiative")
+
+
+@pytest.mark.django_db
 def test_create_curator_refuses_a_weak_password_and_creates_nothing(monkeypatch):
     monkeypatch.setenv("CURATOR_PASSWORD", "12345")
     with pytest.raises(CommandError, match="too short"):

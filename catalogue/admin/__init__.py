@@ -5,7 +5,18 @@ from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 
+from catalogue.admin.duplicates import DuplicateGuardAdminMixin
 from catalogue.admin.forms import InitiativeAdminForm, RecordAdminForm
+from catalogue.admin.history import HistoryAdminMixin
+from catalogue.admin.imports import ImportExportAdminMixin
+from catalogue.admin.quality import (
+    LinkCheckAdmin,
+    QualityFilter,
+    VerificationFilter,
+    website_check,
+)
+from catalogue.admin.workflow import WorkflowAdminMixin, WorkflowInlineMixin
+from catalogue.history import describe_change
 from catalogue.models import (
     SDG,
     Actor,
@@ -24,8 +35,8 @@ from catalogue.models import (
     Driver,
     Initiative,
     InitiativeCitation,
+    LinkCheck,
     Participation,
-    Publication,
     Source,
     Theme,
 )
@@ -35,7 +46,7 @@ admin.site.site_title = "Sciplo curation"
 admin.site.index_title = "Catalogue"
 
 RECORD_FIELDS_BEFORE = ("name", "slug", "summary", "description")
-RECORD_FIELDS_AFTER = ("website", "wikidata_id")
+RECORD_FIELDS_AFTER = ("website", website_check, "wikidata_id")
 
 
 def record_fieldsets(*specific_fields) -> tuple:
@@ -53,14 +64,14 @@ class CatalogueAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
-class ActorLinkInline(admin.TabularInline):
+class ActorLinkInline(WorkflowInlineMixin, admin.TabularInline):
     """An actor's part in a record: a participation, a provision, a party."""
 
     autocomplete_fields = ("actor",)
     extra = 0
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(WorkflowInlineMixin, admin.TabularInline):
     fields = ("source", "locator")
     autocomplete_fields = ("source",)
     extra = 0
@@ -68,16 +79,22 @@ class CitationInline(admin.TabularInline):
     verbose_name_plural = "sources cited"
 
 
-class RecordAdmin(CatalogueAdmin):
+class RecordAdmin(
+    DuplicateGuardAdminMixin,
+    HistoryAdminMixin,
+    WorkflowAdminMixin,
+    ImportExportAdminMixin,
+    CatalogueAdmin,
+):
     """What every record's admin shares; subclasses add their own columns, filters and inlines."""
 
     form = RecordAdminForm
     search_fields = ("name", "slug", "summary")
     prepopulated_fields = {"slug": ("name",)}
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", website_check)
     list_filter = ("publication",)
     list_per_page = 50
-    actions = ("publish", "unpublish")
+    actions = (*WorkflowAdminMixin.actions, "mark_verified")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -85,25 +102,31 @@ class RecordAdmin(CatalogueAdmin):
             return fieldsets
         return (*fieldsets, ("Timestamps", {"fields": ("created_at", "updated_at")}))
 
-    @admin.action(description="Publish the selected records", permissions=["change"])
-    def publish(self, request, queryset):
-        self.set_publication(request, queryset, Publication.PUBLISHED)
+    def get_list_filter(self, request):
+        return (*super().get_list_filter(request), VerificationFilter, QualityFilter)
 
-    @admin.action(
-        description="Unpublish the selected records (back to draft)", permissions=["change"]
-    )
-    def unpublish(self, request, queryset):
-        self.set_publication(request, queryset, Publication.DRAFT)
-
-    def set_publication(self, request, queryset, publication: Publication) -> None:
-        changed = queryset.exclude(publication=publication).update(
-            publication=publication, updated_at=timezone.now()
-        )
-        self.message_user(
-            request,
-            f"{changed} record(s) now {Publication(publication).label}.",
-            messages.SUCCESS,
-        )
+    @admin.action(description="Mark the selected records verified today", permissions=["change"])
+    def mark_verified(self, request, queryset):
+        """Sets `last_verified` to today on each selected record the user may change, saving
+        each, so that each gets a version."""
+        today = timezone.localdate()
+        describe_change("Verified against its sources.")
+        verified, refused = 0, []
+        for record in queryset.exclude(last_verified=today):
+            if not self.has_change_permission(request, record):
+                refused.append(f'"{record}"')
+                continue
+            record.last_verified = today
+            record.save(update_fields=["last_verified"])
+            verified += 1
+        self.message_user(request, f"{verified} record(s) marked verified today.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{len(refused)} record(s) you may not change left as they were: "
+                f"{', '.join(refused)}.",
+                messages.WARNING,
+            )
 
 
 @admin.register(Country)
@@ -129,10 +152,11 @@ admin.site.register(Theme, VocabularyAdmin)
 admin.site.register(Dimension, VocabularyAdmin)
 admin.site.register(Driver, VocabularyAdmin)
 admin.site.register(Audience, VocabularyAdmin)
+admin.site.register(LinkCheck, LinkCheckAdmin)
 
 
 @admin.register(Source)
-class SourceAdmin(CatalogueAdmin):
+class SourceAdmin(ImportExportAdminMixin, CatalogueAdmin):
     list_display = ("title", "author", "kind", "published_display", "url")
     list_filter = ("kind",)
     search_fields = ("title", "author", "publisher", "url", "slug")

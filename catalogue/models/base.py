@@ -17,6 +17,12 @@ LAST_PLAUSIBLE_YEAR = 2100
 VERIFICATION_LIFETIME = datetime.timedelta(days=365)
 
 
+def verification_cutoff() -> datetime.date:
+    """The earliest day a verification still holds: a record last verified before it is
+    overdue."""
+    return timezone.localdate() - VERIFICATION_LIFETIME
+
+
 def year_field(verbose_name: str, **kwargs) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         verbose_name,
@@ -126,6 +132,18 @@ class RecordQuerySet(models.QuerySet):
     def search(self, text: str):
         return search(self, text)
 
+    def never_verified(self):
+        return self.filter(last_verified__isnull=True)
+
+    def verification_overdue(self):
+        """Records verified, but before `verification_cutoff()`; with the records never
+        verified, those whose `is_verification_overdue` holds."""
+        return self.filter(last_verified__lt=verification_cutoff())
+
+    def verification_current(self):
+        """Records verified on or after `verification_cutoff()`."""
+        return self.filter(last_verified__gte=verification_cutoff())
+
     def for_list(self):
         """Loads what a list row shows: `list_select_related` and `list_prefetch_related` of
         the model, related records limited to published ones."""
@@ -229,9 +247,7 @@ class Record(models.Model):
     @property
     def is_verification_overdue(self) -> bool:
         """Never verified, or verified more than a year ago."""
-        if self.last_verified is None:
-            return True
-        return timezone.localdate() - self.last_verified > VERIFICATION_LIFETIME
+        return self.last_verified is None or self.last_verified < verification_cutoff()
 
 
 class Citation(models.Model):

@@ -3,7 +3,8 @@
 A subclass of `RecordDetailView` declares the relations its page shows; the page and its JSON
 face (the same URL with `?format=json`: fields as machine values, relations as brief objects)
 show the same ones, loaded in a constant number of queries by the model's `for_detail()`, which
-keeps only published related records.
+keeps only published related records. The page adds the record's latest public changes
+(`catalogue.changes`), in one query more.
 """
 
 import datetime
@@ -14,7 +15,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.generic import DetailView
 
-from catalogue import jsonld
+from catalogue import changes, jsonld
 from catalogue.models import (
     Actor,
     Agreement,
@@ -155,6 +156,7 @@ class RecordDetailView(DetailView):
             relations=self.related(),
             # The document the API gives for `?format=jsonld`, for search engines and citers.
             json_ld=jsonld.as_script_text(jsonld.document(self.request, self.object)),
+            changes=changes.record_changes(self.object),
         )
         return context
 

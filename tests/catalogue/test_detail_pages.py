@@ -603,6 +603,9 @@ def test_query_count_does_not_grow_with_relations(
     client, django_assert_num_queries, build, queries, data_format
 ):
     params = {"format": "json"} if data_format == "json" else {}
+    # The page (not its JSON) adds one query: the record's latest public changes.
+    if data_format == "html":
+        queries += 1
     for record in (build(1), build(5)):
         with django_assert_num_queries(queries):
             response = client.get(record.get_absolute_url(), params)

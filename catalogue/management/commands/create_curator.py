@@ -1,4 +1,5 @@
-"""manage.py create_curator: a staff account in the Curators group."""
+"""manage.py create_curator: a staff account in the Curators group, or with --contributor in the
+Contributors group."""
 
 import getpass
 import os
@@ -11,19 +12,28 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 CURATORS_GROUP = "Curators"
+CONTRIBUTORS_GROUP = "Contributors"
 
 
 class Command(BaseCommand):
     help = (
-        "Creates a curator: a staff account in the Curators group, which may edit the catalogue "
-        "in admin but not user accounts. Asks for the password, or reads CURATOR_PASSWORD."
+        "Creates a curator: a staff account in the Curators group, which may edit, publish and "
+        "delete every record in admin but not manage user accounts. With --contributor, a "
+        "contributor instead: in the Contributors group, which writes drafts and submits them "
+        "for review. Asks for the password, or reads CURATOR_PASSWORD."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
         parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--contributor",
+            action="store_true",
+            help="Put the account in the Contributors group: it adds and changes drafts and "
+            "submits them for review, but neither publishes nor deletes.",
+        )
 
-    def handle(self, *args, username: str, email: str, **options):
+    def handle(self, *args, username: str, email: str, contributor: bool, **options):
         User = get_user_model()
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
@@ -37,8 +47,11 @@ class Command(BaseCommand):
         user.set_password(password)
         with transaction.atomic():
             user.save()
-            user.groups.add(Group.objects.get(name=CURATORS_GROUP))
-        self.stdout.write(self.style.SUCCESS(f"Curator {username!r} created."))
+            user.groups.add(
+                Group.objects.get(name=CONTRIBUTORS_GROUP if contributor else CURATORS_GROUP)
+            )
+        role = "Contributor" if contributor else "Curator"
+        self.stdout.write(self.style.SUCCESS(f"{role} {username!r} created."))
 
     def ask_password(self) -> str:
         password = getpass.getpass("Password: ")

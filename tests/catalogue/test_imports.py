@@ -1,0 +1,457 @@
+"""Bulk import and export: a dry run first, all or nothing, versioned, within the workflow's
+permissions; an export of every list imports back into an empty catalogue unchanged."""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Permission, User
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from catalogue import history
+from catalogue.documents import documents, record_document
+from catalogue.imports import RowAction, import_rows
+from catalogue.models import (
+    Actor,
+    Agreement,
+    AgreementParty,
+    City,
+    Course,
+    CourseProvider,
+    Initiative,
+    InitiativeCitation,
+    Participation,
+    Source,
+    Version,
+)
+from catalogue.tabular import Row, read_rows
+from tests.factories import ActorFactory, InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+# The order a catalogue is imported in: what a row names exists before it.
+IMPORT_ORDER = (Source, City, Actor, Initiative, Course, Agreement)
+COUNTED = (
+    *IMPORT_ORDER,
+    Participation,
+    CourseProvider,
+    AgreementParty,
+    InitiativeCitation,
+    Version,
+)
+INITIATIVE_COLUMNS = "slug,name,kind,status,level,publication,themes,participations,citations"
+GOOD_ROWS = (
+    "import-hub,Import Hub,hub,active,city,published,health; oceans,"
+    '"aaas | lead | 2020 |\ntwas | partner",cidob-city-led-science-diplomacy-2021 | p. 2',
+    "import-network,Import Network,network,planned,global,published,,unesco | member,",
+    "import-fund,Import Fund,fund,active,national,draft,,,",
+)
+
+
+def csv_file(*lines: str) -> bytes:
+    return "\r\n".join(lines).encode()
+
+
+def admin_url(model, view: str) -> str:
+    return reverse(f"admin:catalogue_{model._meta.model_name}_{view}")
+
+
+def upload(client, model, name: str, content: bytes):
+    return client.post(admin_url(model, "import"), {"file": SimpleUploadedFile(name, content)})
+
+
+def confirm(client, model, preview):
+    return client.post(
+        admin_url(model, "import"), {"confirm": "", "upload": preview.context["upload"]["digest"]}
+    )
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def export(client, model, file_format: str, **selection) -> bytes:
+    response = client.post(
+        admin_url(model, "changelist"),
+        {"action": f"export_{file_format}", "_selected_action": ["0"], **selection},
+    )
+    assert response.status_code == 200
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def empty_the_catalogue() -> None:
+    for model in reversed(IMPORT_ORDER):
+        if model in (Actor, Initiative):
+            # A parent is protected from deletion while it has children.
+            for record in model.objects.exclude(parent=None):
+                record.parent = None
+                record.save()
+        model.objects.all().delete()
+
+
+def without_updated_at(model) -> list[dict]:
+    return [
+        {key: value for key, value in document.items() if key != "updated_at"}
+        for document in documents(model.objects.order_by("slug"))
+    ]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "json"])
+def test_an_export_of_every_list_imports_back_into_an_empty_catalogue(curator_client, file_format):
+    before = {model: without_updated_at(model) for model in IMPORT_ORDER}
+    files = {
+        model: export(curator_client, model, file_format, select_across="1")
+        for model in IMPORT_ORDER
+    }
+    empty_the_catalogue()
+    assert not any(model.objects.exists() for model in IMPORT_ORDER)
+    for model in IMPORT_ORDER:
+        preview = upload(curator_client, model, f"all.{file_format}", files[model])
+        result = preview.context["result"]
+        assert not result.has_errors, result.error_rows
+        assert {row.action for row in result.rows} == {RowAction.CREATED}
+        assert confirm(curator_client, model, preview).status_code == 302
+    for model in IMPORT_ORDER:
+        assert without_updated_at(model) == before[model], model.__name__
+
+
+def test_a_file_with_a_bad_row_imports_nothing_until_it_is_fixed(curator_client, curator):
+    bad = csv_file(
+        INITIATIVE_COLUMNS,
+        GOOD_ROWS[0],
+        "import-network,Import Network,network,planned,global,published,,nobody | member,",
+        "import-fund,Import Fund,fund,thriving,national,draft,,,",
+    )
+    before = counts()
+    response = upload(curator_client, Initiative, "initiatives.csv", bad)
+    assert response.status_code == 200
+    assert [(row.number, row.errors) for row in response.context["result"].error_rows] == [
+        (3, {"participations": ['row 1: actor: No actor has the slug "nobody".']}),
+        (4, {"status": ["Value 'thriving' is not a valid choice."]}),
+    ]
+    page = response.content.decode()
+    assert "Nothing was imported: rows 3, 4 of initiatives.csv have errors." in page
+    assert "participations: row 1: actor: No actor has the slug" in page
+    assert "Confirm import" not in page
+    assert counts() == before
+
+    fixed = csv_file(INITIATIVE_COLUMNS, *GOOD_ROWS)
+    preview = upload(curator_client, Initiative, "initiatives.csv", fixed)
+    assert [(row.number, row.action) for row in preview.context["result"].rows] == [
+        (2, RowAction.CREATED),
+        (3, RowAction.CREATED),
+        (4, RowAction.CREATED),
+    ]
+    assert "Confirm import" in preview.content.decode()
+    assert counts() == before
+
+    response = confirm(curator_client, Initiative, preview)
+    assert response.status_code == 302
+    assert response.url == admin_url(Initiative, "changelist")
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "Imported 3 rows: 3 created, 0 changed."
+    ]
+    hub = Initiative.objects.get(slug="import-hub")
+    assert record_document(hub)["participations"] == [
+        {"actor": "aaas", "role": "lead", "start_year": 2020, "end_year": None},
+        {"actor": "twas", "role": "partner", "start_year": None, "end_year": None},
+    ]
+    assert list(hub.themes.values_list("slug", flat=True).order_by("slug")) == ["health", "oceans"]
+    assert hub.citations.get().locator == "p. 2"
+    for slug in ("import-hub", "import-network", "import-fund"):
+        (version,) = Version.objects.of(Initiative.objects.get(slug=slug))
+        assert (version.action, version.user, version.message) == (
+            "created",
+            curator,
+            "Imported from initiatives.csv",
+        )
+
+
+def test_confirming_imports_afresh_what_the_preview_showed(curator_client):
+    actor = ActorFactory(slug="short-lived")
+    content = csv_file(
+        "slug,name,kind,status,level,participations", "x,X,hub,active,city,short-lived | lead"
+    )
+    preview = upload(curator_client, Initiative, "x.csv", content)
+    assert not preview.context["result"].has_errors
+    actor.delete()
+    response = confirm(curator_client, Initiative, preview)
+    assert response.status_code == 200
+    assert response.context["result"].error_rows[0].errors == {
+        "participations": ['row 1: actor: No actor has the slug "short-lived".']
+    }
+    assert not Initiative.objects.filter(slug="x").exists()
+
+
+def test_a_confirmation_needs_the_upload_it_previewed(curator_client):
+    first = upload(curator_client, City, "a.csv", csv_file("slug,name,country", "a,A,CH"))
+    upload(curator_client, City, "b.csv", csv_file("slug,name,country", "b,B,CH"))
+    response = confirm(curator_client, City, first)
+    assert response.url == admin_url(City, "import")
+    (message,) = get_messages(response.wsgi_request)
+    assert str(message) == "That preview has expired or been replaced: upload the file again."
+    assert not City.objects.filter(slug__in=["a", "b"]).exists()
+
+
+def test_xlsx_and_json_files_import_too(curator_client):
+    content = export(
+        curator_client, City, "xlsx", _selected_action=[City.objects.get(slug="geneva").pk]
+    )
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    sheet.cell(row=2, column=header.index("slug") + 1, value="geneva-copy")
+    # Another city's GeoNames id would be refused.
+    sheet.cell(row=2, column=header.index("geonames_id") + 1).value = None
+    output = io.BytesIO()
+    workbook.save(output)
+    preview = upload(curator_client, City, "cities.xlsx", output.getvalue())
+    assert [(row.action, row.errors) for row in preview.context["result"].rows] == [
+        (RowAction.CREATED, {})
+    ]
+    assert preview.context["row_label"] == "Row"
+    assert confirm(curator_client, City, preview).status_code == 302
+    assert City.objects.get(slug="geneva-copy").country_id == "CH"
+
+    preview = upload(
+        curator_client, City, "cities.json", b'[{"slug": "geneva-copy", "summary": "A copy."}]'
+    )
+    assert preview.context["row_label"] == "Item"
+    (row,) = preview.context["result"].rows
+    assert (row.number, row.action, row.changed_fields) == (1, RowAction.CHANGED, ["summary"])
+    assert confirm(curator_client, City, preview).status_code == 302
+    assert City.objects.get(slug="geneva-copy").summary == "A copy."
+
+
+def test_a_dry_run_shows_what_would_change_and_writes_nothing(curator):
+    # Made outside any recording, so without a version: a dry run must not give it one.
+    hub = InitiativeFactory(slug="hub", website="")
+    before, hub_document = counts(), record_document(hub)
+    rows = [
+        Row(2, {"slug": "hub", "website": "https://hub.example.org", "status": "completed"}),
+        Row(
+            3,
+            {"slug": "new-hub", "name": "New", "kind": "hub", "status": "active", "level": "city"},
+        ),
+    ]
+    result = import_rows(Initiative, rows, user=curator, dry_run=True, file_name="x.json")
+    assert [(row.action, row.changed_fields) for row in result.rows] == [
+        (RowAction.CHANGED, ["website", "status"]),
+        (RowAction.CREATED, []),
+    ]
+    assert not result.imported
+    assert counts() == before
+    assert record_document(hub) == hub_document
+
+
+def test_an_unchanged_row_is_not_saved(curator):
+    geneva = City.objects.get(slug="geneva")
+    (document,) = documents(City.objects.filter(pk=geneva.pk))
+    versions = Version.objects.of(geneva).count()
+    result = import_rows(City, [Row(2, document)], user=curator, dry_run=False, file_name="c.csv")
+    assert result.rows[0].action == RowAction.UNCHANGED
+    assert result.summary() == "Imported 1 row: 0 created, 0 changed, 1 unchanged."
+    assert City.objects.get(pk=geneva.pk).updated_at == geneva.updated_at
+    assert Version.objects.of(geneva).count() == versions
+
+
+def test_a_changed_row_is_a_version_naming_its_fields(curator):
+    with history.recording(user=curator):
+        hub = InitiativeFactory(slug="hub", website="")
+    rows = [Row(2, {"slug": "hub", "website": "https://hub.example.org"})]
+    result = import_rows(Initiative, rows, user=curator, dry_run=False, file_name="hubs.csv")
+    assert result.imported
+    latest = Version.objects.of(hub).first()
+    assert (latest.action, latest.changed_fields, latest.message) == (
+        "changed",
+        ["website"],
+        "Imported from hubs.csv",
+    )
+
+
+def test_rows_may_name_records_that_later_rows_create(curator):
+    rows = read_rows(
+        Actor,
+        "csv",
+        csv_file(
+            "slug,name,kind,parent",
+            "child,Child,research,middle",
+            "middle,Middle,research,top",
+            "top,Top,research,",
+            "loop-a,Loop A,research,loop-b",
+            "loop-b,Loop B,research,loop-a",
+        ),
+    )
+    result = import_rows(Actor, rows, user=curator, dry_run=True, file_name="a.csv")
+    # Two new actors each other's parent: neither can be saved first.
+    assert [(row.number, row.errors) for row in result.error_rows] == [
+        (5, {"parent": ['No actor has the slug "loop-b".']}),
+        (6, {"parent": ['No actor has the slug "loop-a".']}),
+    ]
+    assert [row.action for row in result.rows[:3]] == [RowAction.CREATED] * 3
+    result = import_rows(Actor, rows[:3], user=curator, dry_run=False, file_name="a.csv")
+    assert result.imported
+    assert Actor.objects.get(slug="child").parent.parent == Actor.objects.get(slug="top")
+
+
+def test_a_slug_twice_in_a_file_is_refused(curator):
+    rows = [Row(2, {"slug": "a", "name": "A", "kind": "research"}), Row(3, {"slug": "a"})]
+    result = import_rows(Actor, rows, user=curator, dry_run=False, file_name="a.csv")
+    assert [(row.number, row.errors) for row in result.error_rows] == [
+        (3, {"slug": ['Row 2 already has the slug "a".']})
+    ]
+    assert not Actor.objects.filter(slug="a").exists()
+
+
+def test_sources_import_and_records_cite_them(curator):
+    rows = [
+        Row(
+            1,
+            {
+                "slug": "new-report",
+                "title": "A report",
+                "author": "Someone",
+                "kind": "report",
+                "published_on": "2024-05",
+            },
+        )
+    ]
+    result = import_rows(Source, rows, user=curator, dry_run=False, file_name="s.json")
+    assert result.imported, result.error_rows
+    assert str(Source.objects.get(slug="new-report").published) == "May 2024"
+    bad = [Row(2, {"slug": "bad-report", "title": "B", "author": "C", "kind": "poem"})]
+    result = import_rows(Source, bad, user=curator, dry_run=False, file_name="s.csv")
+    assert result.error_rows[0].errors == {"kind": ["Value 'poem' is not a valid choice."]}
+
+
+CONTRIBUTOR_CASES = [
+    # (the record's stored state or None for a new one, the row's publication, allowed)
+    (None, None, True),
+    (None, "draft", True),
+    (None, "in_review", False),
+    (None, "published", False),
+    ("draft", None, True),
+    ("draft", "published", False),
+    ("published", None, False),
+    ("in_review", "draft", False),
+]
+
+
+@pytest.mark.parametrize(("stored", "publication", "allowed"), CONTRIBUTOR_CASES)
+def test_a_contributor_imports_drafts_only(contributor, curator, stored, publication, allowed):
+    if stored is not None:
+        ActorFactory(slug="subject", publication=stored)
+    document = {"slug": "subject", "name": "Subject", "kind": "research"}
+    if publication is not None:
+        document["publication"] = publication
+    result = import_rows(
+        Actor, [Row(2, document)], user=contributor, dry_run=False, file_name="a.csv"
+    )
+    if allowed:
+        assert result.imported, result.error_rows
+    else:
+        assert result.error_rows[0].number == 2
+        assert list(result.error_rows[0].errors) == ["publication"]
+        assert Actor.objects.filter(slug="subject").count() == (stored is not None)
+    # A curator may do all of it.
+    assert import_rows(
+        Actor, [Row(2, document)], user=curator, dry_run=False, file_name="a.csv"
+    ).imported
+
+
+def test_the_import_page_needs_add_and_change_permission(client, contributor_client):
+    url = admin_url(Actor, "import")
+    response = client.get(url)
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
+    response = client.post(url, {"file": SimpleUploadedFile("a.csv", b"slug\r\na")})
+    assert response.status_code == 302 and response.url.startswith("/admin/login/")
+    viewer = User.objects.create_user("viewer", password="a-long-passphrase-42", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_actor"))
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403
+    assert (
+        client.post(
+            url, {"file": SimpleUploadedFile("a.csv", b"slug,name,kind\r\na,A,research")}
+        ).status_code
+        == 403
+    )
+    assert not Actor.objects.filter(slug="a").exists()
+    changelist = client.get(admin_url(Actor, "changelist"))
+    assert url not in changelist.content.decode()
+    assert "export_csv" in changelist.context["action_form"].fields["action"].choices.__str__()
+    response = contributor_client.get(admin_url(Actor, "changelist"))
+    assert f'href="{url}"' in response.content.decode()
+    assert contributor_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("actors.xls", b"slug", '"actors.xls" is not a CSV, XLSX or JSON file'),
+        ("actors.csv", b"slug,colour\r\na,blue", '"colour" is not a column of actors'),
+        ("actors.xlsx", b"slug,name", "The file is not an XLSX workbook."),
+        ("actors.csv", b"x" * (5 * 1024 * 1024 + 1), "The file is larger than 5 MB"),
+    ],
+)
+def test_an_unreadable_upload_is_refused_on_the_form(curator_client, name, content, message):
+    response = upload(curator_client, Actor, name, content)
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors["file"])
+    assert response.context["result"] is None
+    assert "catalogue-import-catalogue.actor" not in curator_client.session
+
+
+@pytest.mark.parametrize("model", IMPORT_ORDER, ids=lambda model: model.__name__)
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "json"])
+def test_export_actions_download_documents_in_a_fixed_number_of_queries(
+    curator_client, model, file_format
+):
+    one = model.objects.order_by("pk")[:1].get()
+    with CaptureQueriesContext(connection) as single:
+        export(curator_client, model, file_format, _selected_action=[one.pk])
+    with CaptureQueriesContext(connection) as every:
+        content = export(curator_client, model, file_format, select_across="1")
+    assert len(every) == len(single)
+    rows = read_rows(model, file_format, content)
+    assert sorted((row.document for row in rows), key=lambda d: d["slug"]) == list(
+        documents(model.objects.order_by("slug"))
+    )
+
+
+def test_an_export_is_named_after_the_list_and_the_day(curator_client):
+    response = curator_client.post(
+        admin_url(Initiative, "changelist"),
+        {"action": "export_xlsx", "_selected_action": ["0"], "select_across": "1"},
+    )
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"].startswith('attachment; filename="initiatives-20')
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.max_row == Initiative.objects.count() + 1
+
+
+def test_the_curators_guide_example_imports(contributor):
+    guide = (settings.BASE_DIR / "docs" / "curation.md").read_text()
+    section = guide.split("## Bulk import and export")[1].split("\n## ")[0]
+    example = section.split("```csv\n")[1].split("```")[0]
+    rows = read_rows(Initiative, "csv", example.encode())
+    result = import_rows(Initiative, rows, user=contributor, dry_run=True, file_name="guide.csv")
+    assert [(row.number, row.action, row.errors) for row in result.rows] == [
+        (2, RowAction.CREATED, {}),
+        (3, RowAction.CREATED, {}),
+    ]
+
+
+def test_the_import_page_costs_four_queries(curator_client, django_assert_num_queries):
+    # The session, the user, and the user's and groups' permissions.
+    with django_assert_num_queries(4):
+        response = curator_client.get(admin_url(Actor, "import"))
+    assert response.status_code == 200
+    assert response.context["title"] == "Import actors"
