@@ -9,8 +9,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import transaction
 
+from catalogue.history import recording
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Source
 
 SEED_DIR = settings.BASE_DIR / "fixtures" / "seed"
@@ -55,7 +55,8 @@ def load_seed_catalogue() -> bool:
     """Loads the seed catalogue into an empty catalogue; returns whether it loaded anything."""
     if not catalogue_is_empty():
         return False
-    with transaction.atomic():
+    # One transaction, and each record's first version says where it came from.
+    with recording(message="Loaded from the seed catalogue (fixtures/seed/)."):
         call_command("loaddata", *(SEED_DIR / name for name in SEED_FILES), verbosity=0)
         validate_catalogue()
     return True
