@@ -6,7 +6,7 @@ NPM ?= npm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format lock
+.PHONY: run setup test lint format lock bench
 
 run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -26,6 +26,11 @@ lint: $(VENV)/installed
 format: $(VENV)/installed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# The benchmark of docs/performance.md: BENCH_OPTIONS passes options, e.g.
+# make bench BENCH_OPTIONS="--sizes 1000 --engines sqlite".
+bench: $(VENV)/installed node_modules/installed
+	$(PY) -m bench $(BENCH_OPTIONS)
 
 # Re-resolve the locked dependencies after changing pyproject.toml (needs pip-tools).
 lock:

@@ -5,10 +5,11 @@ write, and commands open their own. Signals mark the records a write touches (th
 many-to-many fields, the rows of its link relations); when the recording ends, every touched
 record whose document (`catalogue.documents`) differs from its last version gets a new version,
 with who wrote it and why. A deletion is kept at once, with the state the record was in, so that
-the record can be restored with its relations.
+the record can be restored with its relations. The same marks tell which stored search documents
+(`catalogue.search`) to rebuild when the recording ends.
 
 A write outside any recording (a shell session) is kept too, when its transaction commits, as
-a version without a user.
+a version without a user; its search documents are rebuilt at once.
 """
 
 import contextvars
@@ -33,6 +34,7 @@ from catalogue.documents import (
 )
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Record, Version
 from catalogue.models.curation import VersionAction
+from catalogue.search import records_naming, update_search_vectors
 
 RECORD_MODELS: tuple[type[Record], ...] = (City, Actor, Initiative, Course, Agreement)
 RecordKey = tuple[type[Record], int]
@@ -48,6 +50,9 @@ class Recording:
     touched: dict[RecordKey, None] = field(default_factory=dict)
     created: set[RecordKey] = field(default_factory=set)
     deleted: set[RecordKey] = field(default_factory=set)
+    # Records whose search documents name a record deleted here: not touched, as their
+    # documents (which name related records by slug) may be unchanged.
+    named_deleted: set[RecordKey] = field(default_factory=set)
 
     @property
     def author(self) -> User:
@@ -60,21 +65,37 @@ class Recording:
         `transaction.set_rollback(True)` or an exception) and leave the enclosing one whole; the
         recording then forgets what was written inside, which would otherwise get a version (if
         it had none yet) for a write that never happened."""
-        marks = dict(self.touched), set(self.created), set(self.deleted)
+        marks = (
+            dict(self.touched),
+            set(self.created),
+            set(self.deleted),
+            set(self.named_deleted),
+        )
         try:
             with transaction.atomic():
                 yield
                 rolled_back = transaction.get_rollback()
         except BaseException:
-            self.touched, self.created, self.deleted = marks
+            self.touched, self.created, self.deleted, self.named_deleted = marks
             raise
         if rolled_back:
-            self.touched, self.created, self.deleted = marks
+            self.touched, self.created, self.deleted, self.named_deleted = marks
 
     def forget(self) -> None:
-        """Keeps no versions of what was written so far (a dump brings its own history)."""
+        """Keeps no versions of what was written so far (a dump brings its own history); their
+        search documents are rebuilt now."""
+        self.update_search_vectors()
         self.touched.clear()
         self.created.clear()
+
+    def update_search_vectors(self) -> None:
+        """Rebuilds the search documents of the records written, and of those naming them."""
+        written: dict[type[Record], list[int]] = {}
+        for model, pk in [*self.touched, *self.named_deleted]:
+            if (model, pk) not in self.deleted:
+                written.setdefault(model, []).append(pk)
+        update_search_vectors(written)
+        self.named_deleted.clear()
 
     def keep_versions(self) -> None:
         for key in self.touched:
@@ -90,6 +111,10 @@ class Recording:
 
 _current: contextvars.ContextVar[Recording | None] = contextvars.ContextVar(
     "recording", default=None
+)
+# Records being deleted outside any recording: their link rows, deleted first, touch them.
+_being_deleted: contextvars.ContextVar[frozenset[RecordKey]] = contextvars.ContextVar(
+    "being_deleted", default=frozenset()
 )
 
 
@@ -109,6 +134,7 @@ def recording(*, user: User | Callable[[], User] = None, message: str = "") -> I
     try:
         with transaction.atomic():
             yield state
+            state.update_search_vectors()
             state.keep_versions()
     finally:
         _current.reset(token)
@@ -188,6 +214,8 @@ def touch(model: type[Record], pk: int, *, created: bool = False) -> None:
             if created:
                 state.created.add(key)
         return
+    if key not in _being_deleted.get():
+        update_search_vectors({model: [pk]})
 
     # Outside a recording: once the transaction commits, by when a record being deleted is gone.
     def keep() -> None:
@@ -203,9 +231,23 @@ def record_saved(sender, instance, created, **kwargs) -> None:
 
 
 def record_deleting(sender, instance, **kwargs) -> None:
-    state = _current.get() or Recording()
+    current = _current.get()
+    state = current or Recording()
     keep_version(instance, state, deleting=True)
     state.deleted.add((sender, instance.pk))
+    # Found now, while the relations that lead to them still exist.
+    naming = records_naming(instance)
+    if current is not None:
+        current.named_deleted |= naming
+        return
+    _being_deleted.set(_being_deleted.get() | {(sender, instance.pk)})
+    if naming:
+        transaction.on_commit(state.update_search_vectors)
+        state.named_deleted |= naming
+
+
+def record_deleted(sender, instance, **kwargs) -> None:
+    _being_deleted.set(_being_deleted.get() - {(sender, instance.pk)})
 
 
 def link_row_changed(sender, instance, *, model: type[Record], owner: str, **kwargs) -> None:
@@ -247,6 +289,7 @@ def connect_signals() -> None:
     for model in RECORD_MODELS:
         post_save.connect(record_saved, sender=model, dispatch_uid=f"history-save-{model}")
         pre_delete.connect(record_deleting, sender=model, dispatch_uid=f"history-delete-{model}")
+        post_delete.connect(record_deleted, sender=model, dispatch_uid=f"history-deleted-{model}")
         for field_ in own_fields(model):
             if field_.many_to_many:
                 m2m_changed.connect(

@@ -5,18 +5,30 @@ Each record model lists where its text lives in `search_fields`: (weight, path) 
 acronyms or its cities' names. PostgreSQL matches every word as a prefix against a weighted
 document and ranks by relevance; SQLite, which has no ranking, matches every word as a substring
 and puts records whose name matches first.
+
+On PostgreSQL the weighted document is stored, one row per record in the record's search table
+(catalogue/models/search.py) with a GIN index, so that a search reads an index instead of
+building every record's document. `update_search_vectors` rebuilds the documents of the records
+a write touched, and of the records whose documents include their names (renaming an actor
+changes its initiatives'): `catalogue.history` calls it when a recording ends, and, outside any
+recording, as each write happens. Writes that send no signals (bulk_create, fixtures loaded raw,
+queryset updates) call it themselves, or `manage.py update_search_vectors` afterwards.
 """
 
 import re
+from collections.abc import Iterable, Mapping
 
+from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 SEARCH_CONFIG = "english"
 WORD = re.compile(r"\w+")
+# Record ids per statement: PostgreSQL takes at most 65,535 parameters in one.
+UPDATE_CHUNK_SIZE = 10_000
 
 
 def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
@@ -45,19 +57,113 @@ def related_text(model: type[models.Model], path: str) -> Coalesce:
     return Coalesce(Subquery(joined), Value(""), output_field=models.TextField())
 
 
-def search_postgres(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
-    model = queryset.model
+def search_document(model: type[models.Model]) -> SearchVector:
+    """The weighted document of a record of `model`, built from its `search_fields`."""
     document = None
     for weight, path in model.search_fields:
         expression = related_text(model, path) if is_many(model, path) else path
         vector = SearchVector(expression, weight=weight, config=SEARCH_CONFIG)
         document = vector if document is None else document + vector
+    return document
+
+
+def search_postgres(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
     query = SearchQuery(
         " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
     )
-    return queryset.annotate(
-        search_document=document, search_rank=SearchRank(F("search_document"), query)
-    ).filter(search_document=query)
+    return queryset.filter(search_document__vector=query).annotate(
+        search_rank=SearchRank(F("search_document__vector"), query)
+    )
+
+
+def search_model(model: type[models.Model]) -> type[models.Model]:
+    """The table holding the search documents of `model`'s records."""
+    return model._meta.get_field("search_document").related_model
+
+
+def referring_paths(model: type[models.Model], named: type[models.Model]) -> list[str]:
+    """The relations of `model` through which its documents include text of `named` records
+    (an initiative's `actors` for actors), by their `search_fields`."""
+    paths = []
+    for _weight, path in model.search_fields:
+        if "__" not in path:
+            continue
+        relation = path.split("__")[0]
+        if model._meta.get_field(relation).related_model is named and relation not in paths:
+            paths.append(relation)
+    return paths
+
+
+def update_search_vectors(
+    written: Mapping[type[models.Model], Iterable], *, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Rebuilds the stored documents of the records `written` (model → ids) and of every record
+    whose document includes text of one of them; nothing but on PostgreSQL."""
+    if connections[using].vendor != "postgresql":
+        return
+    written = {model: list(pks) for model, pks in written.items() if pks}
+    for model in searched_models():
+        for named, pks in written.items():
+            relations = referring_paths(model, named)
+            if named is model:
+                relations.insert(0, "pk")
+            for relation in relations:
+                for start in range(0, len(pks), UPDATE_CHUNK_SIZE):
+                    chunk = pks[start : start + UPDATE_CHUNK_SIZE]
+                    store_documents(model, Q(**{f"{relation}__in": chunk}), using=using)
+
+
+def records_naming(record: models.Model) -> set[tuple[type[models.Model], object]]:
+    """(model, id) of the records whose documents include text of `record`; none but on
+    PostgreSQL, the only database that stores documents."""
+    if connections[record._state.db or DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return set()
+    return {
+        (model, pk)
+        for model in searched_models()
+        for relation in referring_paths(model, type(record))
+        for pk in model._default_manager.filter(**{relation: record}).values_list("pk", flat=True)
+    }
+
+
+def update_all_search_vectors(*, missing_only: bool = False, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Rebuilds the stored document of every record (or only of the records that lack one), in
+    one statement per kind of record: after writes that send no signals. Nothing but on
+    PostgreSQL."""
+    if connections[using].vendor != "postgresql":
+        return
+    for model in searched_models():
+        store_documents(
+            model, Q(search_document__isnull=True) if missing_only else Q(), using=using
+        )
+
+
+def store_documents(model: type[models.Model], condition: Q, *, using: str) -> None:
+    """Writes the documents of `model`'s records that meet `condition` in one statement, which
+    inserts or replaces each one."""
+    manager = model._default_manager.db_manager(using)
+    # A subquery, not a join, keeps each record once however many of its relations match.
+    records = manager.order_by().filter(pk__in=manager.filter(condition).values("pk"))
+    select = records.annotate(document=search_document(model)).values_list("pk", "document")
+    sql, params = select.query.sql_with_params()
+    connection = connections[using]
+    table = connection.ops.quote_name(search_model(model)._meta.db_table)
+    record, vector = (connection.ops.quote_name(column) for column in ("record_id", "vector"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({record}, {vector}) {sql} "
+            f"ON CONFLICT ({record}) DO UPDATE SET {vector} = EXCLUDED.{vector}",
+            params,
+        )
+
+
+def searched_models() -> list[type[models.Model]]:
+    """The models whose records have stored search documents: every kind of record."""
+    return [
+        model
+        for model in apps.get_app_config("catalogue").get_models()
+        if any(field.name == "search_document" for field in model._meta.related_objects)
+    ]
 
 
 def search_substrings(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:

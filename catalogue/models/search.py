@@ -1,0 +1,87 @@
+"""Search documents: each record's words as PostgreSQL searches them, stored beside the record.
+
+A record's search document is its `search_fields` (catalogue/search.py) turned into one weighted
+`tsvector`, including the names of the records it is related to (an initiative's actors and
+cities), kept current by `catalogue.search.update_search_vectors` whenever one of them is
+written. It lives in a table of its own, one per kind of record like citations, rather than in a
+column of the record: every read of a record (lists, exports, documents, validation) would
+otherwise carry its vector along, and it is derived data, no part of the record's document,
+history or API. SQLite, which searches by substring, leaves these tables empty.
+"""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.backends.ddl_references import Statement
+
+
+class PostgresGinIndex(GinIndex):
+    """A GIN index on PostgreSQL and nothing on other databases, which have no GIN: SQLite
+    would refuse the index when it creates or rebuilds the table."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("")
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("")
+        return super().remove_sql(model, schema_editor, **kwargs)
+
+
+class SearchDocument(models.Model):
+    """The weighted words of one record; a subclass per kind of record names it as `record`."""
+
+    vector = SearchVectorField()
+
+    class Meta:
+        abstract = True
+        # As admin lists it among what deleting a record deletes.
+        verbose_name = "search document"
+        indexes = [PostgresGinIndex(fields=["vector"], name="%(class)s_vector")]
+
+    def __str__(self) -> str:
+        return str(self.record)
+
+
+class CitySearch(SearchDocument):
+    record = models.OneToOneField(
+        "catalogue.City", on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+
+
+class ActorSearch(SearchDocument):
+    record = models.OneToOneField(
+        "catalogue.Actor",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+
+
+class InitiativeSearch(SearchDocument):
+    record = models.OneToOneField(
+        "catalogue.Initiative",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+
+
+class CourseSearch(SearchDocument):
+    record = models.OneToOneField(
+        "catalogue.Course",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )
+
+
+class AgreementSearch(SearchDocument):
+    record = models.OneToOneField(
+        "catalogue.Agreement",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+    )

@@ -1,0 +1,98 @@
+"""The list and search queries can use the indexes chosen for them (docs/performance.md).
+
+PostgreSQL only: the indexes were chosen there from EXPLAIN ANALYZE at 100,000 initiatives, where
+the planner prefers them. The test catalogue has a few dozen rows, on which every plan costs about
+the same, so each test leaves the planner only the kinds of scan its index is meant to give (for
+the test's transaction only, `SET LOCAL enable_…= off`) and checks that the plan names the index:
+that the query's conditions imply the partial index's, and that the index holds the columns the
+query reads. A change to the queries that the index no longer serves fails the test.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from catalogue.models import Initiative
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="The indexes are PostgreSQL's query plans."
+    ),
+]
+
+
+def disable(*scans: str) -> None:
+    """Makes the planner avoid `scans` (seqscan, indexscan …) unless it has no other way."""
+    with connection.cursor() as cursor:
+        for scan in scans:
+            cursor.execute(f"SET LOCAL enable_{scan} = off")
+
+
+def indexes_used(sql: str, params=()) -> set[str]:
+    """The names of the indexes in the plan of `sql`."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    found = set()
+
+    def visit(node):
+        if "Index Name" in node:
+            found.add(node["Index Name"])
+        for child in node.get("Plans", ()):
+            visit(child)
+
+    visit(plan[0]["Plan"])
+    return found
+
+
+def plan_of(queryset) -> set[str]:
+    return indexes_used(*queryset.query.sql_with_params())
+
+
+def request_queries(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_search_reads_the_gin_index_of_stored_documents():
+    # A hash join, which reads the documents matching the search by themselves, rather than
+    # following the list's order and looking each record's document up by its key.
+    disable("seqscan", "nestloop", "mergejoin")
+    assert "initiativesearch_vector" in plan_of(Initiative.objects.published().search("geneva"))
+
+
+def test_the_default_list_order_reads_published_initiatives_in_order():
+    # No sorting: the rows must come out of an index in the list's order.
+    disable("seqscan", "bitmapscan", "sort", "incremental_sort")
+    first_page = Initiative.objects.published().order_by("name", "pk")[:50]
+    assert plan_of(first_page) == {"initiative_published_by_name"}
+
+
+def test_facet_counts_under_two_filters_read_only_the_facet_index(client):
+    # Only index-only scans: the index must hold every column the count reads.
+    disable("seqscan", "indexscan", "bitmapscan")
+    queries = request_queries(
+        client, "/api/v1/initiatives/?status=active&level=city&facets=status,kind,level"
+    )
+    facet_queries = [
+        sql for sql in queries if "GROUP BY" in sql and 'FROM "catalogue_initiative" WHERE' in sql
+    ]
+    assert len(facet_queries) >= 3
+    for sql in facet_queries:
+        assert "initiative_published_facets" in indexes_used(sql), sql
+
+
+def test_a_theme_filter_reads_the_themes_initiatives_from_one_index(client):
+    disable("seqscan", "indexscan", "bitmapscan")
+    queries = request_queries(client, "/api/v1/initiatives/?theme=health&facets=status")
+    [facet] = [sql for sql in queries if "GROUP BY" in sql]
+    assert {
+        "initiative_published_facets",
+        "catalogue_initiative_themes_theme_id_initiative",
+    } <= indexes_used(facet)

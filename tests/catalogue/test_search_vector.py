@@ -1,0 +1,203 @@
+"""The stored search documents stay current on every write path (PostgreSQL stores them).
+
+Each test writes the catalogue one way and checks that the record's stored document finds the
+new words and no longer the old ones, and that it equals the document built afresh from the
+record and its relations.
+"""
+
+import io
+
+import pytest
+from django.contrib.postgres.search import SearchQuery
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.urls import reverse
+
+from catalogue import history
+from catalogue.dumps import export_catalogue, import_catalogue
+from catalogue.imports import import_rows
+from catalogue.models import (
+    Actor,
+    City,
+    Initiative,
+    InitiativeSearch,
+    Participation,
+    Version,
+)
+from catalogue.search import SEARCH_CONFIG, search_document, searched_models
+from catalogue.tabular import Row
+from tests.catalogue.test_history import form_data, token_client
+from tests.factories import ActorFactory, CityFactory, InitiativeFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="Only PostgreSQL stores search documents; SQLite searches by substring.",
+    ),
+]
+
+
+def finds(record, word: str) -> bool:
+    """Whether the stored document of `record` holds `word` (as a prefix, as a search asks)."""
+    query = SearchQuery(f"{word}:*", search_type="raw", config=SEARCH_CONFIG)
+    return type(record).objects.filter(pk=record.pk, search_document__vector=query).exists()
+
+
+def is_current(record) -> bool:
+    """Whether the stored document of `record` is the one its fields and relations give now."""
+    model = type(record)
+    fresh = (
+        model.objects.filter(pk=record.pk)
+        .annotate(fresh=search_document(model))
+        .values_list("fresh", "search_document__vector")
+        .get()
+    )
+    return fresh[0] == fresh[1]
+
+
+@pytest.fixture
+def hub(curator) -> Initiative:
+    with history.recording(user=curator):
+        hub = InitiativeFactory(name="Quillwort hub", slug="quillwort-hub", summary="Estuaries.")
+        Participation.objects.create(
+            initiative=hub, actor=ActorFactory(name="Marram institute", acronym="MARI"), role="lead"
+        )
+        hub.cities.set([CityFactory(name="Saltmarsh")])
+    return hub
+
+
+def test_every_seed_record_has_its_current_document():
+    for model in searched_models():
+        records = model.objects.all()
+        assert records.filter(search_document__isnull=True).count() == 0, model
+        assert all(is_current(record) for record in records), model
+
+
+def test_the_document_holds_the_record_its_actors_and_cities(hub):
+    for word in ("quillwort", "estuaries", "marram", "mari", "saltmarsh"):
+        assert finds(hub, word), word
+    assert is_current(hub)
+
+
+def test_a_model_save_outside_any_recording(hub):
+    hub.name = "Samphire hub"
+    hub.save()
+    assert finds(hub, "samphire") and not finds(hub, "quillwort")
+    assert is_current(hub)
+
+
+def test_a_new_record_outside_any_recording_has_its_document():
+    record = InitiativeFactory(name="Glasswort network")
+    assert finds(record, "glasswort") and is_current(record)
+
+
+def test_an_admin_change(curator_client, hub):
+    url = reverse("admin:catalogue_initiative_change", args=[hub.pk])
+    data = form_data(curator_client.get(url), "initiative")
+    data.update({"name": ["Samphire hub"], "_save": ["Save"]})
+    response = curator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert finds(hub, "samphire") and not finds(hub, "quillwort")
+    assert is_current(hub)
+
+
+def test_an_api_patch_with_a_curators_token(curator, hub):
+    other = ActorFactory(name="Eelgrass trust")
+    response = token_client(curator).patch(
+        f"/api/v1/initiatives/{hub.slug}/",
+        {"summary": "Seagrass meadows.", "participations": [{"actor": other.slug, "role": "lead"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert finds(hub, "seagrass") and finds(hub, "eelgrass")
+    assert not finds(hub, "estuaries") and not finds(hub, "marram")
+    assert is_current(hub)
+
+
+def test_a_bulk_import(curator, hub):
+    new = {"slug": "sea-kale-fund", "name": "Sea kale fund", "kind": "fund", "status": "active"}
+    rows = [
+        Row(2, {"slug": hub.slug, "name": "Samphire hub"}),
+        Row(3, {**new, "level": "city"}),
+    ]
+    result = import_rows(Initiative, rows, user=curator, dry_run=False, file_name="hubs.csv")
+    assert result.imported, result.error_rows
+    created = Initiative.objects.get(slug="sea-kale-fund")
+    assert finds(hub, "samphire") and not finds(hub, "quillwort")
+    assert finds(created, "kale") and is_current(created)
+
+
+def test_a_revert(curator, hub):
+    first = Version.objects.of(hub).first()
+    with history.recording(user=curator):
+        hub.name = "Samphire hub"
+        hub.save()
+    history.revert(hub, first, user=curator)
+    assert finds(hub, "quillwort") and not finds(hub, "samphire")
+    assert is_current(hub)
+
+
+def test_renaming_an_actor_changes_its_initiatives_documents(curator, hub):
+    actor = Actor.objects.get(name="Marram institute")
+    with history.recording(user=curator):
+        actor.name = "Sea holly institute"
+        actor.acronym = "SHI"
+        actor.save()
+    assert finds(hub, "holly") and finds(hub, "shi")
+    assert not finds(hub, "marram") and not finds(hub, "mari")
+    assert is_current(hub) and is_current(actor)
+
+
+def test_renaming_a_city_outside_any_recording_changes_its_initiatives_documents(hub):
+    city = City.objects.get(name="Saltmarsh")
+    city.name = "Mudflat"
+    city.save()
+    assert finds(hub, "mudflat") and not finds(hub, "saltmarsh")
+
+
+def test_adding_a_participation(curator, hub):
+    with history.recording(user=curator):
+        Participation.objects.create(
+            initiative=hub, actor=ActorFactory(name="Samphire society"), role="partner"
+        )
+    assert finds(hub, "samphire") and is_current(hub)
+
+
+def test_a_city_added_from_its_own_side(curator, hub):
+    with history.recording(user=curator):
+        CityFactory(name="Shingle bay").initiatives.add(hub)
+    assert finds(hub, "shingle") and is_current(hub)
+
+
+def test_deleting_a_city_takes_its_name_out_of_its_initiatives_documents(curator, hub):
+    with history.recording(user=curator):
+        City.objects.get(name="Saltmarsh").delete()
+    assert not finds(hub, "saltmarsh") and is_current(hub)
+
+
+def test_a_write_rolled_back_leaves_the_document_as_it_was(curator, hub):
+    with history.recording(user=curator) as state, state.savepoint():
+        hub.name = "Samphire hub"
+        hub.save()
+        transaction.set_rollback(True)
+    assert finds(hub, "quillwort") and not finds(hub, "samphire")
+
+
+def test_a_dump_loaded_with_its_history_has_every_document():
+    pieces = []
+    export_catalogue(pieces.append, with_history=True)
+    import_catalogue("".join(pieces).encode(), origin="catalogue.json", replace=True)
+    for model in searched_models():
+        assert model.objects.exists(), model
+        assert not model.objects.filter(search_document__isnull=True).exists(), model
+    assert all(is_current(record) for record in Initiative.objects.all())
+
+
+def test_the_command_rebuilds_documents_written_without_signals(hub):
+    InitiativeSearch.objects.all().delete()
+    call_command("update_search_vectors", "--missing", stdout=io.StringIO())
+    assert finds(hub, "quillwort") and is_current(hub)
+    Initiative.objects.filter(pk=hub.pk).update(summary="Reed beds.")
+    call_command("update_search_vectors", stdout=io.StringIO())
+    assert finds(hub, "reed") and not finds(hub, "estuaries")
