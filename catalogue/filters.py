@@ -71,6 +71,18 @@ class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
         return queryset.filter(pk__in=matching.values("pk"))
 
 
+class AnyValueFilter(django_filters.MultipleChoiceFilter):
+    """Records whose own field holds any of the chosen values.
+
+    No relation is crossed, so no record can come twice: without django-filter's DISTINCT, which
+    would make the database compare whole rows to count a list.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
+
+
 class AnyOfFilter(django_filters.MultipleChoiceFilter):
     """Records with any of the chosen values at a path that may cross a to-many relation."""
 
@@ -174,9 +186,9 @@ def year_range(field_name: str, verb: str) -> tuple[django_filters.NumberFilter,
 
 
 class InitiativeFilterSet(CatalogueFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=InitiativeKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=InitiativeStatus.choices)
-    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label="Level of governance")
+    kind = AnyValueFilter(choices=InitiativeKind.choices)
+    status = AnyValueFilter(choices=InitiativeStatus.choices)
+    level = AnyValueFilter(choices=Level.choices, label="Level of governance")
     theme = RelatedFilter(field_name="themes", queryset=Theme.objects.all())
     sdg = RelatedFilter(
         field_name="sdgs", queryset=SDG.objects.all(), to_field_name="number", label="SDG"
@@ -191,7 +203,7 @@ class InitiativeFilterSet(CatalogueFilterSet):
     actor = RelatedFilter(
         field_name="actors", queryset=Actor.objects.published(), label="Participating actor"
     )
-    lead_kind = django_filters.MultipleChoiceFilter(
+    lead_kind = AnyValueFilter(
         choices=ActorKind.choices, method="filter_lead_kind", label="Kind of lead actor"
     )
     start_year_min, start_year_max = year_range("start_year", "Started")
@@ -256,8 +268,8 @@ class InitiativeFilterSet(CatalogueFilterSet):
 
 
 class ActorFilterSet(CatalogueFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=ActorKind.choices)
-    sector = django_filters.MultipleChoiceFilter(choices=Sector.choices, method="filter_sector")
+    kind = AnyValueFilter(choices=ActorKind.choices)
+    sector = AnyValueFilter(choices=Sector.choices, method="filter_sector")
     country = RelatedFilter(
         field_name="country", queryset=Country.objects.all(), to_field_name="code"
     )
@@ -313,22 +325,20 @@ def course_states():
 
 
 class CourseFilterSet(CatalogueFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=CourseKind.choices)
+    kind = AnyValueFilter(choices=CourseKind.choices)
     # Not "format", which selects the response format (CSV, JSON) everywhere.
-    course_format = django_filters.MultipleChoiceFilter(
+    course_format = AnyValueFilter(
         field_name="format", choices=CourseFormat.choices, label="Format"
     )
-    state = django_filters.MultipleChoiceFilter(choices=CourseState.choices, method="filter_state")
+    state = AnyValueFilter(choices=CourseState.choices, method="filter_state")
     city = RelatedFilter(field_name="city", queryset=City.objects.published())
     country = RelatedFilter(
         field_name="city__country", queryset=Country.objects.all(), to_field_name="code"
     )
     provider = RelatedFilter(field_name="providers", queryset=Actor.objects.published())
     audience = RelatedFilter(field_name="audiences", queryset=Audience.objects.all())
-    language = django_filters.MultipleChoiceFilter(choices=sorted(LANGUAGE_NAMES.items()))
-    year = django_filters.MultipleChoiceFilter(
-        field_name="starts_on__year", choices=year_choices, label="Starts in"
-    )
+    language = AnyValueFilter(choices=sorted(LANGUAGE_NAMES.items()))
+    year = AnyValueFilter(field_name="starts_on__year", choices=year_choices, label="Starts in")
 
     sort_options = {
         **CatalogueFilterSet.sort_options,
@@ -366,8 +376,8 @@ class CourseFilterSet(CatalogueFilterSet):
 
 
 class AgreementFilterSet(CatalogueFilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=AgreementKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=AgreementStatus.choices)
+    kind = AnyValueFilter(choices=AgreementKind.choices)
+    status = AnyValueFilter(choices=AgreementStatus.choices)
     party = RelatedFilter(field_name="parties", queryset=Actor.objects.published())
     party_kind = AnyOfFilter(
         field_name="parties__kind", choices=ActorKind.choices, label="Kind of party"
@@ -426,10 +436,8 @@ class CityFilterSet(CatalogueFilterSet):
         field_name="country", queryset=Country.objects.all(), to_field_name="code"
     )
     region = AnyOfFilter(field_name="country__region", choices=region_choices)
-    strategy = django_filters.MultipleChoiceFilter(
-        choices=Strategy.choices, label="Science-diplomacy strategy"
-    )
-    approach = django_filters.MultipleChoiceFilter(choices=Approach.choices)
+    strategy = AnyValueFilter(choices=Strategy.choices, label="Science-diplomacy strategy")
+    approach = AnyValueFilter(choices=Approach.choices)
     theme = RelatedFilter(
         field_name="initiatives__themes",
         queryset=Theme.objects.all(),

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue import filters
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
 from tests.factories import (
     ActorFactory,
@@ -270,3 +271,19 @@ def test_other_pages_have_a_fixed_query_budget(client, url, queries):
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     assert len(captured) == queries
+
+
+def test_filters_on_a_records_own_fields_keep_each_record_once_without_distinct():
+    """A DISTINCT over whole rows would make every count of a filtered list compare rows."""
+    query = {"status": ["active", "planned"], "level": ["city", "global"], "kind": ["hub"]}
+    filterset = filters.InitiativeFilterSet(query, queryset=Initiative.objects.published())
+    expected = {
+        initiative.pk
+        for initiative in Initiative.objects.published()
+        if initiative.status in query["status"]
+        and initiative.level in query["level"]
+        and initiative.kind in query["kind"]
+    }
+    assert not filterset.qs.query.distinct
+    assert sorted(filterset.qs.values_list("pk", flat=True)) == sorted(expected)
+    assert expected
