@@ -45,43 +45,28 @@ class SearchDocument(models.Model):
         return str(self.record)
 
 
-class CitySearch(SearchDocument):
-    record = models.OneToOneField(
-        "catalogue.City", on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+def search_document_of(record_model: str) -> models.OneToOneField:
+    """The key of a search document: the record it holds the words of."""
+    return models.OneToOneField(
+        record_model, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
+
+
+class CitySearch(SearchDocument):
+    record = search_document_of("catalogue.City")
 
 
 class ActorSearch(SearchDocument):
-    record = models.OneToOneField(
-        "catalogue.Actor",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="search_document",
-    )
+    record = search_document_of("catalogue.Actor")
 
 
 class InitiativeSearch(SearchDocument):
-    record = models.OneToOneField(
-        "catalogue.Initiative",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="search_document",
-    )
+    record = search_document_of("catalogue.Initiative")
 
 
 class CourseSearch(SearchDocument):
-    record = models.OneToOneField(
-        "catalogue.Course",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="search_document",
-    )
+    record = search_document_of("catalogue.Course")
 
 
 class AgreementSearch(SearchDocument):
-    record = models.OneToOneField(
-        "catalogue.Agreement",
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="search_document",
-    )
+    record = search_document_of("catalogue.Agreement")
