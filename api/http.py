@@ -20,9 +20,15 @@ A successful read (GET or HEAD) carries:
   the ETag makes cheap. `Vary` names the request headers that select the representation.
 
 Anything else (an error, a write) is `no-store`.
+
+An anonymous read is also remembered by the server until the catalogue changes
+(`RememberedReadsMixin`, catalogue/revision.py), after authentication, throttling and content
+negotiation, so the rate limit still counts every request.
 """
 
 from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils.cache import (
     get_conditional_response,
     patch_cache_control,
@@ -30,8 +36,41 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.http import http_date
+from rest_framework.response import Response
+
+from catalogue import revision
 
 READS = ("GET", "HEAD")
+
+
+class RememberedReadsMixin:
+    """For a viewset: its list and retrieve answers to anonymous readers, remembered under the
+    catalogue's revision, as rendered (with when the record changed, for `Last-Modified`).
+    Streamed answers (CSV) and errors are not remembered."""
+
+    def list(self, request, *args, **kwargs):
+        return self.remembered(super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self.remembered(super().retrieve, request, *args, **kwargs)
+
+    def remembered(self, answer, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return answer(request, *args, **kwargs)
+        key = revision.cache_key("api", request.build_absolute_uri(), request.accepted_media_type)
+        found = cache.get(key)
+        if found is not None:
+            content, content_type, self.changed_at = found
+            return HttpResponse(content, content_type=content_type)
+        response = answer(request, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code == 200:
+            # Rendered here as `finalize_response` would render it, which then leaves it be.
+            response.accepted_renderer = request.accepted_renderer
+            response.accepted_media_type = request.accepted_media_type
+            response.renderer_context = self.get_renderer_context()
+            response.render()
+            cache.set(key, (response.content, response["Content-Type"], self.changed_at))
+        return response
 
 
 class ConditionalGetMixin:

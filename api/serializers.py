@@ -7,13 +7,17 @@ A record is written with its relations through `catalogue.services`, which valid
 does; its errors come back keyed as the payload names the fields, a link row's at the row's place.
 """
 
+from functools import lru_cache
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
 from catalogue import services, workflow
+from catalogue.addresses import MARKER, path_to
 from catalogue.models import (
     SDG,
     Actor,
@@ -39,13 +43,24 @@ LOOKUP_FIELDS = {Country: "code", SDG: "number"}
 TITLE_FIELDS = {Source: "title"}
 
 
-def api_url(request, instance) -> str | None:
-    model = type(instance)
-    lookup = LOOKUP_FIELDS.get(model, "slug")
+@lru_cache
+def api_route(model: type[Model]) -> str | None:
+    """The name of `model`'s route in the API, None for a kind of object it has no route for
+    (dimensions, drivers, audiences)."""
+    name = f"api:{model._meta.model_name}-detail"
     try:
-        path = reverse(f"api:{model._meta.model_name}-detail", args=[getattr(instance, lookup)])
+        reverse(name, args=[MARKER])
     except NoReverseMatch:
         return None
+    return name
+
+
+def api_url(request, instance) -> str | None:
+    model = type(instance)
+    route = api_route(model)
+    if route is None:
+        return None
+    path = path_to(route, getattr(instance, LOOKUP_FIELDS.get(model, "slug")))
     return request.build_absolute_uri(path) if request else path
 
 
@@ -176,7 +191,7 @@ class RecordSerializer(serializers.ModelSerializer):
         except services.RecordInvalid as error:
             raise serializers.ValidationError(self.payload_errors(error)) from None
         # Read back with what the response shows.
-        return self.Meta.model.objects.for_detail().get(pk=record.pk)
+        return self.Meta.model.objects.for_api().get(pk=record.pk)
 
     def save_with_relations(self, record: Record, relations: dict) -> Record:
         return services.record_save(record=record, relations=relations)

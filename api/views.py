@@ -12,7 +12,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 
 from api import serializers
-from api.http import ConditionalGetMixin
+from api.http import ConditionalGetMixin, RememberedReadsMixin
 from api.renderers import CSVRenderer, FormatsMixin, JSONLDRenderer
 from catalogue import filters
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
@@ -23,7 +23,7 @@ class RecordInUse(APIException):
     default_code = "protected"
 
 
-class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
+class RecordViewSet(ConditionalGetMixin, RememberedReadsMixin, FormatsMixin, viewsets.ModelViewSet):
     """A kind of record: anyone lists published ones and retrieves published and archived ones
     (archived records leave the lists but keep their address, as on the site); staff see every
     record. Writes follow the editorial workflow (`permissions.WritesFollowTheWorkflow`)."""
@@ -33,7 +33,12 @@ class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
     model = None
 
     def get_queryset(self):
-        records = self.model.objects.for_detail()
+        # JSON-LD is the document the record's page embeds, made from what the page loads.
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if isinstance(renderer, JSONLDRenderer):
+            records = self.model.objects.for_detail()
+        else:
+            records = self.model.objects.for_api()
         user = self.request.user
         if user.is_authenticated and user.is_staff:
             return records
@@ -60,13 +65,8 @@ class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
                 f"{instance} cannot be deleted while these refer to it: {referrers}."
             ) from None
 
-    def list(self, request, *args, **kwargs):
-        if isinstance(request.accepted_renderer, CSVRenderer):
-            return self.csv_response(request)
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        data = self.get_serializer(page, many=True).data
-        return self.paginator.get_paginated_response(data, facets=self.facets(queryset))
+    def get_paginated_response(self, data):
+        return self.paginator.get_paginated_response(data, facets=self.facets(self.filterset.qs))
 
     def facets(self, results):
         """The facets named in `?facets=`, or None when none is asked for."""
@@ -80,7 +80,7 @@ class RecordViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ModelViewSet):
                 {"facets": [f"Unknown facet: {', '.join(unknown)}. Known: {', '.join(known)}."]}
             )
         base = self.get_queryset()
-        total = results.count()
+        total = self.paginator.page.paginator.count
         return {
             name: [
                 {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
@@ -120,7 +120,9 @@ class CityViewSet(RecordViewSet):
     filterset_class = filters.CityFilterSet
 
 
-class ReferenceViewSet(ConditionalGetMixin, FormatsMixin, viewsets.ReadOnlyModelViewSet):
+class ReferenceViewSet(
+    ConditionalGetMixin, RememberedReadsMixin, FormatsMixin, viewsets.ReadOnlyModelViewSet
+):
     """Reference data: read only through the API."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]

@@ -29,11 +29,18 @@ CHART = ROOT / "docs" / "performance-latency.svg"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/"
 
 
+COLD = "_cold"
+
+
 @dataclass
 class Case:
     key: str
     title: str
     paths: list[str] = field(default_factory=list)
+
+    def cold(self) -> "Case":
+        """The same case served with nothing remembered (`CACHE=off`)."""
+        return Case(self.key + COLD, f"{self.title}, nothing remembered", self.paths)
 
 
 def timed_cases(word: str, slugs: list[str]) -> list[Case]:
@@ -79,6 +86,8 @@ def production_env(catalogue_url: str) -> dict:
         SECRET_KEY=secrets.token_urlsafe(48),
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=catalogue_url,
+        # As docker-compose.yml deploys it: a worker keeps its connection between requests.
+        CONN_MAX_AGE="60",
         # The site is reached over plain HTTP on loopback; nothing here signs in.
         SECURE_COOKIES="false",
         # The anonymous rate limit guards a public server from one client; here one client is
@@ -159,18 +168,37 @@ def run_one(engine: str, size: int, options, port: int) -> dict:
     env = production_env(catalogue.url)
     print(f"[bench] {engine} N={size}: counting queries", flush=True)
     queries = count_queries(env, [case.paths[0] for case in [*cases, EXPORT]])
+    chosen = [case for case in [*cases, EXPORT] if case.key in options.cases]
+    run["cases"] = []
+    if "remembered" in options.passes:
+        run["cases"] += measure_cases(chosen, queries, env, run, options, port)
+    if "cold" in options.passes:
+        # The same requests with nothing remembered: what the first reader after a write, or
+        # of a page nobody asked for since, waits for. The export remembers nothing anyway.
+        cold = [case.cold() for case in chosen if case is not EXPORT]
+        run["cases"] += measure_cases(cold, queries, env | {"CACHE": "off"}, run, options, port)
+    if engine == "sqlite" and "datasette" in options.compare:
+        run["datasette"] = measure_datasette(catalogue, options, port + 1)
+    return run
+
+
+def measure_cases(
+    cases: list[Case], queries: dict, env: dict, run: dict, options, port: int
+) -> list[dict]:
+    """Serves the catalogue with `env` and loads each case in turn."""
+    engine, size = run["engine"], run["size"]
     base_url = f"http://127.0.0.1:{port}"
     log_path = LOGS / f"gunicorn-{engine}-{size}.log"
-    run["cases"] = []
+    results = []
     with servers.gunicorn(env=env, port=port, workers=options.workers, log_path=log_path) as master:
-        for case in [*cases, EXPORT]:
-            if case.key not in options.cases:
-                continue
+        for case in cases:
             print(f"[bench] {engine} N={size}: {case.title}", flush=True)
             result = {"key": case.key, "title": case.title, "paths": case.paths}
             counted = queries[case.paths[0]]
-            if isinstance(counted, int):
-                result["queries"] = counted
+            if isinstance(counted, dict):
+                result["queries"] = counted["afresh"]
+                if not case.key.endswith(COLD):
+                    result["queries_remembered"] = counted["remembered"]
             else:
                 result["queries_error"] = counted
             try:
@@ -180,10 +208,8 @@ def run_one(engine: str, size: int, options, port: int) -> dict:
                     result.update(measure_timed_case(case, base_url, master.pid, options))
             except (load.LoadError, servers.ServerError, OSError) as error:
                 result["error"] = str(error)
-            run["cases"].append(result)
-    if engine == "sqlite" and "datasette" in options.compare:
-        run["datasette"] = measure_datasette(catalogue, options, port + 1)
-    return run
+            results.append(result)
+    return results
 
 
 def measure_datasette(catalogue: catalogues.Catalogue, options, port: int) -> dict:
@@ -277,6 +303,12 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--engines", type=listing, default=["sqlite", "postgresql"])
     parser.add_argument("--cases", type=listing, default=all_cases, help=", ".join(all_cases))
     parser.add_argument("--compare", type=listing, default=["datasette"], help="datasette or ''")
+    parser.add_argument(
+        "--passes",
+        type=listing,
+        default=["remembered", "cold"],
+        help="remembered (production settings), cold (CACHE=off), or both",
+    )
     parser.add_argument("--duration", type=int, default=20, help="seconds measured per case")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per case")
     parser.add_argument("--connections", type=int, default=8)
@@ -302,6 +334,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = sorted(set(options.cases) - set(all_cases))
     if unknown:
         parser.error(f"unknown cases: {', '.join(unknown)}")
+    if not set(options.passes) <= {"remembered", "cold"}:
+        parser.error("--passes: remembered, cold or both")
     options.threads = 2
     return options
 
@@ -320,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "options": {
             key: getattr(options, key)
-            for key in ("sizes", "engines", "cases", "duration", "warmup", "connections")
+            for key in ("sizes", "engines", "cases", "passes", "duration", "warmup", "connections")
         }
         | {"threads": options.threads, "workers": options.workers, "seed": options.seed},
         "runs": [],

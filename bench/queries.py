@@ -1,9 +1,12 @@
 """Queries per request, counted in a process of its own: `python -m bench.queries PATH...` with
 the benchmark's environment (production settings, the catalogue's DATABASE_URL) prints a JSON
-object mapping each path to the number of queries its request makes.
+object mapping each path to the number of queries its request makes, `{"afresh": n,
+"remembered": m}`.
 
-Each path is requested twice through Django's test client and the second request is counted, as
-a running server answers it: after the first request has filled the process's caches.
+Each path is first requested once, to fill the process's own caches (URL patterns, content
+types) as a running server has them. Then the cache of answers and counts (catalogue/revision.py)
+is emptied and the request counted *afresh*, as the first reader of a page after a write makes
+it; then counted again, *remembered*, as every later reader until the next write.
 """
 
 import json
@@ -13,28 +16,32 @@ import sys
 import django
 
 
-def count_queries(paths: list[str]) -> dict[str, int | str]:
+def count_queries(paths: list[str]) -> dict[str, dict[str, int] | str]:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
+
+    def counted(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        if response.status_code != 200:
+            raise RuntimeError(f"answered {response.status_code}")
+        return len(captured.captured_queries)
+
     counts = {}
     for path in paths:
         try:
-            for _attempt in range(2):
-                with CaptureQueriesContext(connection) as captured:
-                    response = client.get(path)
-                    if response.streaming:
-                        b"".join(response.streaming_content)
+            counted(path)
+            cache.clear()
+            counts[path] = {"afresh": counted(path), "remembered": counted(path)}
         # A request that fails is reported beside its case; the other cases still count.
         except Exception as error:
             counts[path] = f"{type(error).__name__}: {error}"
-            continue
-        if response.status_code == 200:
-            counts[path] = len(captured.captured_queries)
-        else:
-            counts[path] = f"answered {response.status_code}"
     return counts
 
 

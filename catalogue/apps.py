@@ -17,7 +17,8 @@ class CatalogueConfig(AppConfig):
     verbose_name = "Catalogue"
 
     def ready(self) -> None:
-        from catalogue.history import connect_signals
+        from catalogue import history, revision
 
-        connect_signals()
+        history.connect_signals()
+        revision.connect_signals()
         post_migrate.connect(build_missing_search_documents, sender=self)

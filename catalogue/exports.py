@@ -2,14 +2,18 @@
 JSON, streamed. The site's list pages and the API's CSV lists both export through here.
 
 Relations are flattened to their names joined by "; " so a spreadsheet stays readable; a record's
-`url` column leads back to its page.
+`url` column leads back to its page. The database names a row's to-many relations in the rows' own
+query (`RelatedNames`), so an export costs the same queries however many rows it holds.
 """
 
 import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from django.db import models
+from django.db.models import Aggregate, Case, F, OuterRef, RowRange, Subquery, Value, When, Window
+from django.db.models.functions import Coalesce, Concat
 from django.http import HttpRequest, StreamingHttpResponse
 
 from catalogue.models import (
@@ -27,9 +31,80 @@ from catalogue.models import (
 
 Column = tuple[str, Callable[[models.Model], object]]
 
+NAME_SEPARATOR = "; "
 
-def names(related) -> str:
-    return "; ".join(str(record) for record in related.all())
+
+class JoinedText(Aggregate):
+    """Texts joined by `NAME_SEPARATOR`.
+
+    Used as a plain aggregate it joins them in no promised order: SQLite takes an ORDER BY inside
+    group_concat only from 3.44, and neither database promises to keep a subquery's order. Both
+    read a window's frame in the window's order, though, so `RelatedNames` orders the names by
+    using this over an ordered window.
+    """
+
+    function = "GROUP_CONCAT"
+    output_field = models.TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value(NAME_SEPARATOR), **extra)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+
+
+def display_name(model: type[models.Model]) -> models.Expression:
+    """What `str()` gives for a record of `model`, computed by the database: its name, followed
+    for an actor by its acronym (as `Actor.__str__`)."""
+    if model is Actor:
+        return Case(
+            When(acronym="", then=F("name")),
+            default=Concat("name", Value(" ("), "acronym", Value(")")),
+            output_field=models.TextField(),
+        )
+    return F("name")
+
+
+@dataclass(frozen=True)
+class RelatedNames:
+    """A column naming the records related through the to-many `relation`: published ones only
+    when they are records (as a list's prefetch, `published_only`, has them), each once, in their
+    model's order, joined by `NAME_SEPARATOR`.
+
+    `annotation` computes it in the rows' own query, under `annotation_name`; the column reads it
+    from there.
+    """
+
+    relation: str
+
+    @property
+    def annotation_name(self) -> str:
+        return f"{self.relation}_names"
+
+    def annotation(self, model: type[models.Model]) -> Coalesce:
+        field = model._meta.get_field(self.relation)
+        related_model = field.related_model
+        related = related_model._default_manager.order_by()
+        if issubclass(related_model, Record):
+            related = related.published()
+        # Choosing the related records among the ids their links hold, rather than joining the
+        # links, names each one once however many links join them (an actor providing a course in
+        # two roles).
+        linked_ids = field.remote_field.through._default_manager.filter(
+            **{field.m2m_field_name(): OuterRef(OuterRef("pk"))}
+        ).values(field.m2m_reverse_field_name())
+        # In order through an ordered window: see `JoinedText`.
+        names = Window(
+            JoinedText(display_name(related_model)),
+            order_by=[*related_model._meta.ordering, "pk"],
+            frame=RowRange(start=None, end=None),
+        )
+        # The frame is the whole window, so every row holds every name: the first one will do.
+        first = related.filter(pk__in=linked_ids).annotate(names=names).values("names")[:1]
+        return Coalesce(Subquery(first), Value(""), output_field=models.TextField())
+
+    def __call__(self, record: models.Model) -> str:
+        return getattr(record, self.annotation_name)
 
 
 def partial(value) -> str:
@@ -55,8 +130,8 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
         ("level", lambda r: r.get_level_display()),
         ("start_year", lambda r: r.start_year or ""),
         ("end_year", lambda r: r.end_year or ""),
-        ("cities", lambda r: names(r.cities)),
-        ("themes", lambda r: names(r.themes)),
+        ("cities", RelatedNames("cities")),
+        ("themes", RelatedNames("themes")),
     ),
     Actor: (
         ("kind", lambda r: r.get_kind_display()),
@@ -74,7 +149,7 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
         ("starts_on", lambda r: r.starts_on.isoformat() if r.starts_on else ""),
         ("ends_on", lambda r: r.ends_on.isoformat() if r.ends_on else ""),
         ("application_deadline", lambda r: r.application_deadline or ""),
-        ("providers", lambda r: names(r.providers)),
+        ("providers", RelatedNames("providers")),
     ),
     Agreement: (
         ("kind", lambda r: r.get_kind_display()),
@@ -82,8 +157,8 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
         ("signed", lambda r: partial(r.signed)),
         ("in_force", lambda r: partial(r.in_force)),
         ("ended", lambda r: partial(r.ended)),
-        ("parties", lambda r: names(r.parties)),
-        ("cities", lambda r: names(r.cities)),
+        ("parties", RelatedNames("parties")),
+        ("cities", RelatedNames("cities")),
     ),
     City: (
         ("country", lambda r: r.country.name),
@@ -125,8 +200,8 @@ REFERENCE_COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
         ("note", lambda r: r.note),
     ),
 }
-# Rows are read from the database this many at a time, with their relations, so an export of any
-# length holds one chunk in memory.
+# Rows are read from the database this many at a time, so an export of any length holds one chunk
+# in memory.
 CHUNK_SIZE = 500
 
 
@@ -146,11 +221,23 @@ def header_of(model: type[models.Model]) -> list[str]:
 
 
 def loaded_for_rows(queryset: models.QuerySet) -> models.QuerySet:
-    """The same rows, loading what their columns show (a list row's relations) and nothing
-    else, whatever `queryset` loaded for another use."""
-    if has_pages(queryset.model):
-        return queryset.select_related(None).prefetch_related(None).for_list()
-    return queryset
+    """The same rows, loading what their columns show and nothing else, whatever `queryset`
+    loaded for another use: the records a list row shows through a to-one relation joined, and
+    the names of its to-many relations (`RelatedNames`) computed, all in one query."""
+    model = queryset.model
+    if not has_pages(model):
+        return queryset
+    related_names = {
+        value.annotation_name: value.annotation(model)
+        for _name, value in columns_of(model)
+        if isinstance(value, RelatedNames)
+    }
+    return (
+        queryset.select_related(None)
+        .prefetch_related(None)
+        .select_related(*model.list_select_related)
+        .annotate(**related_names)
+    )
 
 
 def rows(request: HttpRequest, queryset: models.QuerySet) -> Iterator[dict[str, object]]:

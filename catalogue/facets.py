@@ -4,15 +4,19 @@ A facet is computed over the results of every *other* filter, so the number besi
 the number of results that clicking it gives: for a value not yet chosen, the current results
 plus the records it adds (values within one facet combine with OR); for a chosen value, the
 current results that carry it. Counting happens in the database, one grouped query per facet
-(two when the facet has a selection), whatever the number of records.
+(two when the facet has a selection), whatever the number of records; a count is remembered
+until the catalogue changes (`catalogue.revision`).
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Count, Q
 from django.http import QueryDict
+
+from catalogue.revision import remembered
 
 
 @dataclass
@@ -21,7 +25,15 @@ class FacetValue:
     label: str
     count: int
     selected: bool
-    url: str
+    # The query string it stands beside, and the parameters choosing it sets there.
+    data: QueryDict = field(repr=False)
+    changes: dict[str, list[str]] = field(repr=False)
+
+    @cached_property
+    def url(self) -> str:
+        """The query string that chooses (or, if chosen, drops) the value: made only for the
+        values a page shows, as a facet may have thousands."""
+        return with_changes(self.data, **self.changes)
 
 
 def with_changes(data: QueryDict, **params: list[str]) -> str:
@@ -60,17 +72,20 @@ class Facet:
         """{value: (label, number of records)} over `queryset`."""
         if self.buckets is not None:
             buckets = list(self.buckets())
-            totals = queryset.aggregate(
-                **{value: Count("pk", filter=q, distinct=True) for value, _label, q in buckets}
+            counts = {value: Count("pk", filter=q, distinct=True) for value, _label, q in buckets}
+            # The buckets' conditions may hang on the day (a course open for application).
+            totals = remembered(
+                queryset, lambda: queryset.aggregate(**counts), purpose=repr(buckets)
             )
             return {value: (label, totals[value]) for value, label, _q in buckets}
         if self.published_via:
             queryset = queryset.filter(**{f"{self.published_via}__publication": "published"})
-        rows = (
+        grouped = (
             queryset.order_by()
             .values_list(self.path, self.label_path or self.path)
             .annotate(total=Count("pk", distinct=True))
         )
+        rows = remembered(grouped, lambda: list(grouped))
         # Records without a value form a group of their own, which is not a value to offer.
         return {
             str(value): (self.labels.get(str(value), str(label)), total)
@@ -109,9 +124,7 @@ class Facet:
     def value(self, data: QueryDict, value: str, label: str, count: int, selected: bool):
         chosen = data.getlist(self.param)
         toggled = [v for v in chosen if v != value] if selected else [*chosen, value]
-        return FacetValue(
-            value, label, count, selected, with_changes(data, **{self.param: toggled})
-        )
+        return FacetValue(value, label, count, selected, data, {self.param: toggled})
 
 
 @dataclass
@@ -133,9 +146,11 @@ class DecadeFacet(Facet):
         total: int,
         label_of: Callable[[str], str],
     ) -> list[FacetValue]:
-        rows = others.order_by().values_list(self.path).annotate(total=Count("pk", distinct=True))
+        grouped = (
+            others.order_by().values_list(self.path).annotate(total=Count("pk", distinct=True))
+        )
         decades: dict[int, int] = {}
-        for year, count in rows:
+        for year, count in remembered(grouped, lambda: list(grouped)):
             if year is None:
                 continue
             decades[year - year % 10] = decades.get(year - year % 10, 0) + count
@@ -143,13 +158,8 @@ class DecadeFacet(Facet):
         offered = []
         for decade, count in sorted(decades.items()):
             selected = data.get(low) == str(decade) and data.get(high) == str(decade + 9)
-            bounds = [] if selected else None
-            url = with_changes(
-                data,
-                **{
-                    low: bounds if bounds is not None else [str(decade)],
-                    high: bounds if bounds is not None else [str(decade + 9)],
-                },
+            changes = (
+                {low: [], high: []} if selected else {low: [str(decade)], high: [str(decade + 9)]}
             )
-            offered.append(FacetValue(str(decade), f"{decade}s", count, selected, url))
+            offered.append(FacetValue(str(decade), f"{decade}s", count, selected, data, changes))
         return offered

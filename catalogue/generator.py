@@ -31,6 +31,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils.text import slugify
 
+from catalogue import revision
 from catalogue.dumps import catalogue_counts, counted_text
 from catalogue.models import (
     SDG,
@@ -1172,9 +1173,16 @@ def generate_catalogue(
             progress=progress,
         ).run()
         reset_sequences(list(writer.counts))
-        # bulk_create sent no signals, so the stored search documents are built here.
+        # bulk_create sent no signals, so the stored search documents are built here, and
+        # the counts remembered of the empty catalogue retired.
+        revision.advance()
         started = time.monotonic()
         update_all_search_vectors()
         if connection.vendor == "postgresql":
             progress(f"search documents: {time.monotonic() - started:.1f} s")
+    # Statistics of the tables as written: without them PostgreSQL's planner takes the freshly
+    # filled link tables for empty ones, and an export's query takes seconds instead of a
+    # fraction of one.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return {model._meta.label: count for model, count in writer.counts.items()}

@@ -193,3 +193,24 @@ def test_a_target_measured_with_failed_requests_is_missed():
 
     assert verdicts["PostgreSQL API detail p95"] == "missed: 12 requests failed"
     assert verdicts["PostgreSQL site detail p95"] == "met"
+
+
+def test_targets_are_judged_again_on_the_cases_served_with_nothing_remembered():
+    run = a_run("sqlite", 100_000, p50=5.0, p95=9.0, rps=800.0, queries=9, datasette_rps=100.0)
+    cold = a_run("sqlite", 100_000, p50=50.0, p95=90.0, rps=80.0, queries=9)["cases"]
+    for case in cold:
+        case["key"] += report.COLD
+        case["title"] += ", nothing remembered"
+    run["cases"] += cold
+    for case in run["cases"][:3]:
+        case["queries_remembered"] = 1
+
+    _size, rows = report.targets([run])
+    verdicts = {row[0]: row[1] for row in rows}
+
+    assert verdicts["SQLite faceted API list vs Datasette"] == "met"
+    assert verdicts["SQLite faceted API list vs Datasette, nothing remembered"].startswith(
+        "missed by 4.2 × (0.16× the target)"
+    )
+    assert report.case_rows(run)[0][6] == "9 / 1"
+    assert "api_faceted, nothing remembered: **0.80×**" in report.datasette_comparison(run)

@@ -40,6 +40,7 @@ from catalogue.models.reference import (
     SourceKind,
     Theme,
 )
+from catalogue.models.revision import Revision
 from catalogue.models.search import (
     ActorSearch,
     AgreementSearch,
@@ -88,6 +89,7 @@ __all__ = [
     "ProviderRole",
     "Publication",
     "Record",
+    "Revision",
     "Sector",
     "Source",
     "SourceKind",

@@ -67,44 +67,43 @@ ror_id_validator = RegexValidator(
 
 
 class ActorQuerySet(RecordQuerySet):
+    def for_api(self):
+        """Where an actor is and what it belongs to."""
+        return super().for_api().select_related("country", "city", "parent")
+
     def for_detail(self):
-        """An actor's page: where it is, what it belongs to, and the initiatives, agreements and
-        courses it takes part in with its roles; only published records.
+        """An actor's page: its representation, and the initiatives, agreements and courses it
+        takes part in with its roles; only published records.
 
         The rows of one initiative or course stay together (its id breaks ties between equal
         names), so the page can list each record once with all the actor's roles in it.
         """
-        return (
-            super()
-            .for_detail()
-            .select_related("country", "city", "parent")
-            .prefetch_related(
-                published_links(
-                    self.model,
-                    "participations",
-                    "initiative",
-                    "initiative__name",
-                    "initiative_id",
-                    choice_order("role", ParticipationRole),
-                ),
-                published_links(
-                    self.model,
-                    "agreement_links",
-                    "agreement",
-                    models.F("agreement__signed_on").desc(nulls_last=True),
-                    "agreement__name",
-                ),
-                published_links(
-                    self.model,
-                    "course_provisions",
-                    "course",
-                    models.F("course__starts_on").desc(nulls_last=True),
-                    "course__name",
-                    "course_id",
-                    choice_order("role", ProviderRole),
-                ),
-                published_only(self.model, "children"),
-            )
+        return self.for_api().prefetch_related(
+            published_links(
+                self.model,
+                "participations",
+                "initiative",
+                "initiative__name",
+                "initiative_id",
+                choice_order("role", ParticipationRole),
+            ),
+            published_links(
+                self.model,
+                "agreement_links",
+                "agreement",
+                models.F("agreement__signed_on").desc(nulls_last=True),
+                "agreement__name",
+            ),
+            published_links(
+                self.model,
+                "course_provisions",
+                "course",
+                models.F("course__starts_on").desc(nulls_last=True),
+                "course__name",
+                "course_id",
+                choice_order("role", ProviderRole),
+            ),
+            published_only(self.model, "children"),
         )
 
 

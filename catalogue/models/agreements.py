@@ -55,15 +55,16 @@ class AgreementQuerySet(RecordQuerySet):
             )
         )
 
-    def for_detail(self):
-        """An agreement's page: its published parties with their actions, and what it concerns.
+    def for_api(self):
+        """An agreement's published parties with their actions, and what it concerns; its page
+        shows the same.
 
         Every party is loaded as well, because bilateral, multilateral and city-to-state describe
         the agreement itself, whether or not each party's record is published yet.
         """
         return (
             super()
-            .for_detail()
+            .for_api()
             .with_parties()
             .prefetch_related(
                 models.Prefetch(

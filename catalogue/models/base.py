@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils import timezone
 
+from catalogue.addresses import path_to
 from catalogue.constraints import FieldCheckConstraint
 from catalogue.search import search
 
@@ -152,13 +152,18 @@ class RecordQuerySet(models.QuerySet):
             *(published_only(model, name) for name in model.list_prefetch_related)
         )
 
-    def for_detail(self):
-        """Loads what every record page shows, its sources; each model's queryset adds the
-        relations its page shows."""
+    def for_api(self):
+        """Loads what the API's representation of a record shows, its sources; each model's
+        queryset adds the relations its representation shows."""
         citation_model = self.model._meta.get_field("citations").related_model
         return self.prefetch_related(
             models.Prefetch("citations", queryset=citation_model.objects.select_related("source"))
         )
+
+    def for_detail(self):
+        """Loads what a record's page shows: its representation in the API and, added by each
+        model's queryset, the records that link to it."""
+        return self.for_api()
 
 
 class SlugManager(models.Manager):
@@ -235,7 +240,7 @@ class Record(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse(f"catalogue:{self._meta.model_name}-detail", args=[self.slug])
+        return path_to(f"catalogue:{self._meta.model_name}-detail", self.slug)
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

@@ -37,6 +37,10 @@ class Approach(models.TextChoices):
 
 
 class CityQuerySet(RecordQuerySet):
+    def for_api(self):
+        """A city's country."""
+        return super().for_api().select_related("country")
+
     def for_detail(self):
         """A city's page: everything located there, and the agreements that organisations based
         there are parties to, with whom; only published records."""
@@ -47,23 +51,16 @@ class CityQuerySet(RecordQuerySet):
             )
             .order_by(models.F("agreement__signed_on").desc(nulls_last=True), "agreement__name")
         )
-        return (
-            super()
-            .for_detail()
-            .select_related("country")
-            .prefetch_related(
-                published_only(self.model, "initiatives"),
-                models.Prefetch(
-                    "headquartered_actors",
-                    queryset=Actor.objects.published().prefetch_related(
-                        models.Prefetch("agreement_links", queryset=local_parties)
-                    ),
+        return self.for_api().prefetch_related(
+            published_only(self.model, "initiatives"),
+            models.Prefetch(
+                "headquartered_actors",
+                queryset=Actor.objects.published().prefetch_related(
+                    models.Prefetch("agreement_links", queryset=local_parties)
                 ),
-                models.Prefetch("courses", queryset=Course.objects.published().latest_first()),
-                models.Prefetch(
-                    "agreements", queryset=Agreement.objects.published().with_parties()
-                ),
-            )
+            ),
+            models.Prefetch("courses", queryset=Course.objects.published().latest_first()),
+            models.Prefetch("agreements", queryset=Agreement.objects.published().with_parties()),
         )
 
 

@@ -84,12 +84,12 @@ class CourseQuerySet(RecordQuerySet):
         """Editions by start date, latest first and undated ones last."""
         return self.order_by(models.F("starts_on").desc(nulls_last=True), "name")
 
-    def for_detail(self):
-        """An edition's page: where, who provides it in which role and the initiative it
-        belongs to; only published records."""
+    def for_api(self):
+        """Where an edition is, who provides it in which role and the initiative it belongs to;
+        only published records. Its page shows the same."""
         return (
             super()
-            .for_detail()
+            .for_api()
             .select_related("city__country", "initiative")
             .prefetch_related(
                 published_links(

@@ -50,12 +50,12 @@ class Level(models.TextChoices):
 
 
 class InitiativeQuerySet(RecordQuerySet):
-    def for_detail(self):
-        """An initiative's page: its participants by role, the records it is linked to both
-        ways and its tags; only published records."""
+    def for_api(self):
+        """An initiative's participants by role, the records it links to and its tags; only
+        published records."""
         return (
             super()
-            .for_detail()
+            .for_api()
             .select_related("parent")
             .prefetch_related(
                 published_links(
@@ -74,12 +74,17 @@ class InitiativeQuerySet(RecordQuerySet):
                         "sdgs",
                         "dimensions",
                         "drivers",
-                        "children",
-                        "agreements",
                     )
                 ),
-                models.Prefetch("courses", queryset=Course.objects.published().latest_first()),
             )
+        )
+
+    def for_detail(self):
+        """An initiative's page: its representation and the records that link to it."""
+        return self.for_api().prefetch_related(
+            published_only(self.model, "children"),
+            published_only(self.model, "agreements"),
+            models.Prefetch("courses", queryset=Course.objects.published().latest_first()),
         )
 
 

@@ -27,6 +27,7 @@ from catalogue.models import (
     Theme,
 )
 from catalogue.partial_dates import PartialDate, PartialDateField
+from catalogue.revision import RememberedPageMixin
 
 
 class Related(NamedTuple):
@@ -126,7 +127,7 @@ def link_value(request, record: Record, link: models.Model, side: str) -> dict[s
     }
 
 
-class RecordDetailView(DetailView):
+class RecordDetailView(RememberedPageMixin, DetailView):
     """A record's page, configured by `model`, `template_name`, the `relations` it shows and
     the values derived from its fields that its JSON adds (`json_derived`). Archived records
     stay reachable so that citations never break, and staff may preview drafts."""

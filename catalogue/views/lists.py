@@ -12,11 +12,26 @@ from catalogue import filters
 from catalogue.exports import export_response
 from catalogue.facets import with_changes
 from catalogue.models import Actor, Agreement, City, Course, Initiative
+from catalogue.revision import CountRememberingPaginator, RememberedPageMixin
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_FORMATS = ("csv", "json")
 # Parameters that shape the page rather than select records.
-PAGE_PARAMS = ("page", "per_page", "sort", "format")
+PAGE_PARAMS = ("page", "per_page", "sort", "format", "facet_all")
+# A facet shows its most frequent values (chosen ones first) up to this many, unless the page is
+# asked for all of them (`facet_all=<param>`): a catalogue of 100,000 initiatives has 20,000
+# participating actors.
+FACET_VALUES_SHOWN = 50
+
+
+class ShownValues(list):
+    """The values of a facet a page shows, knowing how many it leaves out (`hidden`) and the
+    query string that shows them all (`all_url`)."""
+
+    def __init__(self, values, *, hidden: int = 0, all_url: str = ""):
+        super().__init__(values)
+        self.hidden = hidden
+        self.all_url = all_url
 
 
 @dataclass
@@ -27,7 +42,7 @@ class Chip:
     remove_url: str
 
 
-class RecordListView(TemplateView):
+class RecordListView(RememberedPageMixin, TemplateView):
     """A filtered, faceted, sorted and paginated list of published records.
 
     A subclass names its `model`, `filterset_class` and `row_template`; everything else is done
@@ -60,7 +75,7 @@ class RecordListView(TemplateView):
     def get_context_data(self, *, results, **kwargs):
         context = super().get_context_data(**kwargs)
         per_page = self.per_page()
-        paginator = Paginator(results, per_page)
+        paginator = CountRememberingPaginator(results, per_page)
         try:
             page = paginator.page(self.data.get("page") or 1)
         except InvalidPage as error:
@@ -68,7 +83,7 @@ class RecordListView(TemplateView):
         total = paginator.count
         base = self.base_queryset()
         facets = [
-            (facet, self.filterset.facet_values(facet, base, results, total))
+            (facet, self.shown(facet, self.filterset.facet_values(facet, base, results, total)))
             for facet in self.filterset_class.facets
         ]
         context.update(
@@ -95,6 +110,17 @@ class RecordListView(TemplateView):
             },
         )
         return context
+
+    def shown(self, facet, values: list) -> ShownValues:
+        if len(values) <= FACET_VALUES_SHOWN or facet.param in self.data.getlist("facet_all"):
+            return ShownValues(values)
+        return ShownValues(
+            values[:FACET_VALUES_SHOWN],
+            hidden=len(values) - FACET_VALUES_SHOWN,
+            all_url=with_changes(
+                self.data, facet_all=[*self.data.getlist("facet_all"), facet.param]
+            ),
+        )
 
     def per_page(self) -> int:
         try:

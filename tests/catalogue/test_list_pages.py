@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from catalogue import filters
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
+from catalogue.views import lists
 from tests.factories import (
     ActorFactory,
     AgreementFactory,
@@ -31,16 +33,19 @@ class ListPage:
     url_name: str
     model: type
     factory: type
-    # The page's queries whatever its size: count, page, one or two per facet, prefetches.
+    # The page's queries whatever its size: the revision token, count, page, one or two per
+    # facet, prefetches; and once the count and facets are remembered, without them (once the
+    # whole page is, the token alone).
     queries: int
+    remembered_queries: int
 
 
 LIST_PAGES = [
-    ListPage("catalogue:initiative-list", Initiative, InitiativeFactory, 17),
-    ListPage("catalogue:actor-list", Actor, ActorFactory, 9),
-    ListPage("catalogue:course-list", Course, CourseFactory, 12),
-    ListPage("catalogue:agreement-list", Agreement, AgreementFactory, 12),
-    ListPage("catalogue:city-list", City, CityFactory, 7),
+    ListPage("catalogue:initiative-list", Initiative, InitiativeFactory, 18, 4),
+    ListPage("catalogue:actor-list", Actor, ActorFactory, 10, 2),
+    ListPage("catalogue:course-list", Course, CourseFactory, 13, 3),
+    ListPage("catalogue:agreement-list", Agreement, AgreementFactory, 13, 4),
+    ListPage("catalogue:city-list", City, CityFactory, 8, 2),
 ]
 IDS = [page.model.__name__ for page in LIST_PAGES]
 
@@ -147,11 +152,14 @@ def test_query_count_is_pinned_and_independent_of_page_size(client, page):
     page.factory.create_batch(40)
     url = reverse(page.url_name)
     counts = []
-    for per_page in (25, 100):
+    # Afresh; then with the count and facets remembered; then the page remembered; afresh again.
+    for per_page in (25, 100, 100, None):
+        if per_page is None:
+            cache.clear()
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(url, {"per_page": per_page}).status_code == 200
+            assert client.get(url, {"per_page": per_page or 100}).status_code == 200
         counts.append(len(queries))
-    assert counts == [page.queries, page.queries]
+    assert counts == [page.queries, page.remembered_queries, 1, page.queries]
 
 
 def test_themes_list_what_each_touches(client):
@@ -287,3 +295,31 @@ def test_filters_on_a_records_own_fields_keep_each_record_once_without_distinct(
     assert not filterset.qs.query.distinct
     assert sorted(filterset.qs.values_list("pk", flat=True)) == sorted(expected)
     assert expected
+
+
+def shown_values(response, param: str):
+    """The values of the facet `param` as the page shows them."""
+    return next(values for facet, values in response.context["facets"] if facet.param == param)
+
+
+def test_a_facet_shows_its_most_frequent_values_and_links_to_all(client, monkeypatch):
+    monkeypatch.setattr(lists, "FACET_VALUES_SHOWN", 3)
+    every = client.get(INITIATIVES, {"facet_all": "theme"})
+    themes = facet_counts(every, "theme")
+    assert len(themes) > 3 and shown_values(every, "theme").hidden == 0
+
+    response = client.get(INITIATIVES)
+    shown = shown_values(response, "theme")
+    assert [value.count for value in shown] == sorted(themes.values(), reverse=True)[:3]
+    assert shown.hidden == len(themes) - 3
+    assert f"All {len(themes)} values" in response.content.decode()
+    cache.clear()  # for the page's context, which a remembered page has not
+    assert facet_counts(client.get(f"{INITIATIVES}?{shown.all_url}"), "theme") == themes
+
+
+def test_a_chosen_value_is_shown_however_rare(client, monkeypatch):
+    monkeypatch.setattr(lists, "FACET_VALUES_SHOWN", 1)
+    themes = facet_counts(client.get(INITIATIVES, {"facet_all": "theme"}), "theme")
+    rarest = min(themes, key=themes.get)
+    shown = shown_values(client.get(INITIATIVES, {"theme": rarest}), "theme")
+    assert [value.value for value in shown] == [rarest]

@@ -1,0 +1,143 @@
+"""The catalogue's revision, and what is remembered under it.
+
+Counting is what grows with the catalogue: a list's number of results and its facets' counts
+are grouped queries over every matching record, up to twenty on an initiative list page, while
+the page's rows come from an index whatever the size. Readers ask the same questions again and
+again (the first page of a theme, of a country), so `remembered()` keeps a count in the cache
+under the text of its query and the catalogue's revision token, and reuses it until the
+catalogue changes. Whole answers are remembered the same way, keyed by their address: the
+pages anonymous readers get (`RememberedPageMixin`) and the API's reads (api/http.py).
+
+Every write to a model of the catalogue draws a new token in its own transaction (signals, see
+`connect_signals`), so no count made before a write is served once it commits, whichever worker
+process made it; writes that send no signals (the generator's bulk inserts) call `advance()`
+themselves. A request reads the token once (`RevisionMiddleware`); code outside a request reads
+it at each use.
+"""
+
+import datetime
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from functools import cached_property
+from hashlib import sha256
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+
+from catalogue.models import LinkCheck, Revision, Version
+
+T = TypeVar("T")
+MISSING = object()
+# Models whose rows no count depends on: the history and the link checker's findings.
+UNCOUNTED = (Version, LinkCheck)
+
+# The token read by the current request, if it has read it.
+_request_token: ContextVar[dict | None] = ContextVar("request_token", default=None)
+
+
+def current() -> str:
+    """The catalogue's revision token ("" before the first write)."""
+    memo = _request_token.get()
+    if memo is not None and "token" in memo:
+        return memo["token"]
+    token = Revision.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    if memo is not None:
+        memo["token"] = token
+    return token
+
+
+def advance() -> None:
+    """Draws a new token: everything remembered so far is retired."""
+    token = uuid.uuid4().hex
+    if not Revision.objects.filter(pk=1).update(token=token):
+        Revision.objects.create(pk=1, token=token)
+    memo = _request_token.get()
+    if memo is not None:
+        memo["token"] = token
+
+
+def cache_key(*parts) -> str:
+    """A cache key for what `parts` (plain values) determine in the catalogue as it is now. The
+    day is part of it: what is shown of a course (open for application, upcoming) hangs on it."""
+    digest = sha256(repr((datetime.date.today(), *parts)).encode()).hexdigest()
+    return f"catalogue:{current()}:{digest}"
+
+
+def remembered(queryset: models.QuerySet, compute: Callable[[], T], *, purpose: str = "") -> T:
+    """`compute()`, which depends on nothing but the rows of `queryset` (and on `purpose`, which
+    says what is computed from them), from the cache if the same was computed since the
+    catalogue last changed."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return compute()
+    key = cache_key(purpose, queryset.db, sql, params)
+    value = cache.get(key, MISSING)
+    if value is MISSING:
+        value = compute()
+        cache.set(key, value)
+    return value
+
+
+class CountRememberingPaginator(Paginator):
+    """A paginator whose number of results is `remembered()`."""
+
+    @cached_property
+    def count(self) -> int:
+        results = self.object_list
+        return remembered(results, results.count, purpose="count")
+
+
+class RememberedPageMixin:
+    """For a view: what it answers an anonymous reader is remembered, and answered from the
+    cache until the catalogue changes. Only a whole, successful answer is: not an error, not a
+    streamed export, not what a signed-in curator sees (drafts, previews)."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        key = cache_key("page", request.build_absolute_uri())
+        found = cache.get(key)
+        if found is not None:
+            content, content_type = found
+            return HttpResponse(content, content_type=content_type)
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            if hasattr(response, "render"):
+                response.render()
+            cache.set(key, (response.content, response["Content-Type"]))
+        return response
+
+
+class RevisionMiddleware:
+    """Lets each request read the revision token once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        reading = _request_token.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_token.reset(reading)
+
+
+def catalogue_written(sender, **kwargs) -> None:
+    if sender._meta.app_label != "catalogue" or issubclass(sender, UNCOUNTED):
+        return
+    if kwargs.get("action", "post_").startswith("post_"):
+        advance()
+
+
+def connect_signals() -> None:
+    """Every save, deletion and change of a many-to-many relation in the catalogue (reference
+    data too: facets show its names) advances the revision."""
+    for name, signal in (("save", post_save), ("delete", post_delete), ("m2m", m2m_changed)):
+        signal.connect(catalogue_written, dispatch_uid=f"revision-{name}")
