@@ -15,7 +15,6 @@ themselves. A request reads the token once (`RevisionMiddleware`); code outside 
 it at each use.
 """
 
-import datetime
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -29,12 +28,14 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from catalogue.models import LinkCheck, Revision, Version
 
 T = TypeVar("T")
 MISSING = object()
-# Models whose rows no count depends on: the history and the link checker's findings.
+# Models no reader's answer depends on alone: versions are written with the records they
+# describe, which advance the revision; link checks show in admin only.
 UNCOUNTED = (Version, LinkCheck)
 
 # The token read by the current request, if it has read it.
@@ -65,7 +66,7 @@ def advance() -> None:
 def cache_key(*parts) -> str:
     """A cache key for what `parts` (plain values) determine in the catalogue as it is now. The
     day is part of it: what is shown of a course (open for application, upcoming) hangs on it."""
-    digest = sha256(repr((datetime.date.today(), *parts)).encode()).hexdigest()
+    digest = sha256(repr((timezone.localdate(), *parts)).encode()).hexdigest()
     return f"catalogue:{current()}:{digest}"
 
 

@@ -169,10 +169,17 @@ def searched_models() -> list[type[models.Model]]:
 def search_substrings(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
     model = queryset.model
     for word in words:
+        # A related path is searched in a subquery of its own: joining every to-many path in
+        # one query would match the word against each combination of an initiative's actors
+        # and cities, a hundred times the rows at 100,000 initiatives.
         anywhere = Q()
         for _weight, path in model.search_fields:
-            anywhere |= Q(**{f"{path}__icontains": word})
-        queryset = queryset.filter(pk__in=model._default_manager.filter(anywhere).values("pk"))
+            condition = Q(**{f"{path}__icontains": word})
+            if is_many(model, path):
+                matching = model._default_manager.filter(condition).values("pk")
+                condition = Q(pk__in=matching)
+            anywhere |= condition
+        queryset = queryset.filter(anywhere)
     name_matches = Q()
     for word in words:
         name_matches &= Q(name__icontains=word)
