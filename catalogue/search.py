@@ -47,11 +47,13 @@ def is_many(model: type[models.Model], path: str) -> bool:
 
 
 def related_text(model: type[models.Model], path: str) -> Coalesce:
-    """The values at a to-many `path`, joined into one text per record."""
+    """The values at a to-many `path`, joined into one text per record, in their order: a
+    document's positions follow its words, so joined in the plan's order, the same record would
+    get another document whenever the planner chose another join."""
     joined = (
         model._default_manager.filter(pk=OuterRef("pk"))
         .values("pk")
-        .annotate(text=StringAgg(path, delimiter=" "))
+        .annotate(text=StringAgg(path, delimiter=" ", order_by=path))
         .values("text")
     )
     return Coalesce(Subquery(joined), Value(""), output_field=models.TextField())
