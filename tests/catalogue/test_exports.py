@@ -22,7 +22,6 @@ from catalogue.models import (
 )
 
 # A fixture, for the tests that generate a catalogue in place of the seed.
-from tests.catalogue.test_generator import id_sequences_kept  # noqa: F401
 from tests.factories import (
     ActorFactory,
     AgreementFactory,

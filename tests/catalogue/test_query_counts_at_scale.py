@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 
 from catalogue.generator import generate_catalogue
 from catalogue.models import Actor, Agreement, City, Course, Initiative
-from tests.catalogue.test_generator import empty_catalogue, id_sequences_kept  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
