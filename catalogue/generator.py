@@ -9,12 +9,13 @@ by few, as in a real catalogue.
 Everything is drawn from one `random.Random(seed)` in a fixed order, so the same N and seed give
 the same catalogue on any engine and with any batch size, and another seed another catalogue.
 
-Rows are written in bulk under explicit primary keys (records with `bulk_create`, link rows as
-plain tuples, see `BatchWriter`), in one transaction. That skips `full_clean()` and sends no
-signals, which is the point: a synthetic record was never curated, so no history `Version` is kept
-for it, and every value is drawn within the models' rules instead (tests/catalogue/test_generator.py
-validates a sample of each kind). Without signals the stored search documents are built once at
-the end, and PostgreSQL's id sequences are moved past the explicit ids.
+Rows are written in bulk under explicit primary keys, as plain tuples (see `BatchWriter`), in one
+transaction. That skips `full_clean()` and sends no signals, which is the point: a synthetic
+record was never curated, so no history `Version` is kept for it, and every value is drawn within
+the models' rules instead (tests/catalogue/test_generator.py validates a sample of each kind).
+Without signals the stored search documents are built once at the end, and PostgreSQL's id
+sequences are moved past the explicit ids. PostgreSQL's plain indexes and foreign keys are made
+after the rows are in (`indexes_made_afterwards`).
 """
 
 import bisect
@@ -24,9 +25,12 @@ import itertools
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from string import Formatter
 from typing import Generic, TypeVar
 
+from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils.text import slugify
@@ -71,7 +75,7 @@ from catalogue.models import (
     Theme,
 )
 from catalogue.partial_dates import DatePrecision
-from catalogue.search import update_all_search_vectors
+from catalogue.search import search_model, searched_models, update_all_search_vectors
 
 T = TypeVar("T")
 Progress = Callable[[str], None]
@@ -489,19 +493,30 @@ class Names:
 
 
 @dataclass(frozen=True)
-class LinkTable:
-    """A table of link rows (participations, citations, a many-to-many field's rows) and the
-    fields a generated row gives, in order."""
+class Table:
+    """A table and the fields a generated row gives, in order."""
 
     model: type[models.Model]
     fields: tuple[str, ...]
 
     @classmethod
-    def through(cls, model: type[models.Model], relation: str) -> "LinkTable":
+    def of_records(cls, model: type[models.Model]) -> "Table":
+        """The table of `model`'s records, with every column."""
+        return cls(model, tuple(field.name for field in model._meta.concrete_fields))
+
+    @classmethod
+    def through(cls, model: type[models.Model], relation: str) -> "Table":
         """The table of the many-to-many field `relation` of `model`."""
         field = model._meta.get_field(relation)
         return cls(
             field.remote_field.through, (field.m2m_field_name(), field.m2m_reverse_field_name())
+        )
+
+    def row(self, record: models.Model) -> tuple:
+        """The values of `record` as the database stores them."""
+        return tuple(
+            field.get_db_prep_save(getattr(record, field.attname), connection)
+            for field in map(self.model._meta.get_field, self.fields)
         )
 
     def columns(self) -> str:
@@ -517,50 +532,47 @@ class LinkTable:
 
 
 @functools.cache
-def through_table(model: type[models.Model], relation: str) -> LinkTable:
-    return LinkTable.through(model, relation)
+def records_table(model: type[models.Model]) -> Table:
+    return Table.of_records(model)
 
 
-PARTICIPATIONS_TABLE = LinkTable(Participation, ("initiative", "actor", "role", "start_year"))
-PROVIDERS_TABLE = LinkTable(CourseProvider, ("course", "actor", "role"))
+@functools.cache
+def through_table(model: type[models.Model], relation: str) -> Table:
+    return Table.through(model, relation)
+
+
+PARTICIPATIONS_TABLE = Table(Participation, ("initiative", "actor", "role", "start_year"))
+PROVIDERS_TABLE = Table(CourseProvider, ("course", "actor", "role"))
 
 
 class BatchWriter:
-    """Buffers rows by table and writes a buffer once it holds `batch_size` rows.
+    """Buffers rows by table and writes a buffer once it holds `batch_size` rows, with one COPY
+    on PostgreSQL and one `executemany` elsewhere.
 
-    Records go through `bulk_create`. Link rows, nine in ten of all rows, are plain tuples of
-    ids, short texts and years, written with one `executemany` per batch (a COPY on PostgreSQL):
-    a model instance per row and `bulk_create`'s compiling of every value would cost several
-    times the insert.
+    Rows are plain tuples of database values: records are drawn as model instances, for
+    readable drawing code, and turned into rows as they are added. `bulk_create` would compile
+    every value of every instance into SQL, which cost more than the writing itself; link rows,
+    nine in ten of all rows, never become instances at all.
     """
 
     def __init__(self, batch_size: int):
         self.batch_size = batch_size
-        self.records: dict[type[models.Model], list[models.Model]] = {}
-        self.links: dict[LinkTable, list[tuple]] = {}
+        self.rows: dict[Table, list[tuple]] = {}
         self.counts: dict[type[models.Model], int] = {}
 
     def add(self, *records: models.Model) -> None:
         for record in records:
-            buffer = self.records.setdefault(type(record), [])
-            buffer.append(record)
-            if len(buffer) >= self.batch_size:
-                self.flush_records(type(record))
+            table = records_table(type(record))
+            self.write(table, [table.row(record)])
 
-    def link(self, table: LinkTable, rows: list[tuple]) -> None:
-        buffer = self.links.setdefault(table, [])
+    def write(self, table: Table, rows: list[tuple]) -> None:
+        buffer = self.rows.setdefault(table, [])
         buffer.extend(rows)
         if len(buffer) >= self.batch_size:
-            self.flush_links(table)
+            self.flush(table)
 
-    def flush_records(self, model: type[models.Model]) -> None:
-        records = self.records.pop(model, [])
-        if records:
-            model.objects.bulk_create(records, batch_size=self.batch_size)
-            self.counted(model, len(records))
-
-    def flush_links(self, table: LinkTable) -> None:
-        rows = self.links.pop(table, [])
+    def flush(self, table: Table) -> None:
+        rows = self.rows.pop(table, [])
         if not rows:
             return
         with connection.cursor() as cursor:
@@ -571,16 +583,23 @@ class BatchWriter:
                         copy.write_row(row)
             else:
                 cursor.executemany(table.insert_sql(), rows)
-        self.counted(table.model, len(rows))
-
-    def counted(self, model: type[models.Model], written: int) -> None:
-        self.counts[model] = self.counts.get(model, 0) + written
+        self.counts[table.model] = self.counts.get(table.model, 0) + len(rows)
 
     def flush_all(self) -> None:
-        for model in list(self.records):
-            self.flush_records(model)
-        for table in list(self.links):
-            self.flush_links(table)
+        for table in list(self.rows):
+            self.flush(table)
+
+
+PEOPLE_FIELDS = ("people", "people2", "people3")
+SUBJECT_FIELDS = ("subject", "subject2")
+
+
+@functools.cache
+def template_fields(template: str) -> frozenset[str]:
+    """The names of the fields a format template fills."""
+    return frozenset(
+        field for _text, field, _spec, _conversion in Formatter().parse(template) if field
+    )
 
 
 def lower_words(title: str) -> str:
@@ -675,21 +694,20 @@ class Generator:
         return distribution(weights).draw(self.rng)
 
     def text(self, template: str, **values: str) -> str:
+        """`template` filled with `values` and, for its other fields, with words drawn from the
+        vocabulary: only those the template names, as drawing costs more than the filling."""
         rng = self.rng
-        people = rng.sample(PEOPLE, 3)
-        subjects = self.subjects.draw_distinct(rng, 2)
-        fills = {
-            "people": people[0],
-            "people2": people[1],
-            "people3": people[2],
-            "subject": lower_words(subjects[0]),
-            "subject2": lower_words(subjects[1]),
-            "challenge": rng.choice(CHALLENGES),
-            "forum": rng.choice(FORUMS),
-            "region2": rng.choice(REGIONS),
-            **values,
-        }
-        return template.format_map(fills)
+        wanted = template_fields(template)
+        fills = {}
+        if not wanted.isdisjoint(PEOPLE_FIELDS):
+            fills.update(zip(PEOPLE_FIELDS, rng.sample(PEOPLE, len(PEOPLE_FIELDS)), strict=True))
+        if not wanted.isdisjoint(SUBJECT_FIELDS):
+            subjects = self.subjects.draw_distinct(rng, len(SUBJECT_FIELDS))
+            fills.update(zip(SUBJECT_FIELDS, map(lower_words, subjects), strict=True))
+        for field, words in (("challenge", CHALLENGES), ("forum", FORUMS), ("region2", REGIONS)):
+            if field in wanted:
+                fills[field] = rng.choice(words)
+        return template.format_map({**fills, **values})
 
     def description(self, **values: str) -> str:
         sentences = self.rng.sample(DESCRIPTION_SENTENCES, DESCRIPTION_LENGTH)
@@ -718,13 +736,13 @@ class Generator:
 
     def relate(self, model: type[models.Model], relation: str, record_id: int, ids: list) -> None:
         """Relates the record `record_id` to `ids` through its many-to-many field `relation`."""
-        self.writer.link(through_table(model, relation), [(record_id, pk) for pk in ids])
+        self.writer.write(through_table(model, relation), [(record_id, pk) for pk in ids])
 
     def cite(self, model: type[models.Model], record_id: int) -> None:
         """Has the record `record_id` cite a few sources; `model` is its citation table."""
         rng = self.rng
-        self.writer.link(
-            LinkTable(model, ("record", "source", "locator")),
+        self.writer.write(
+            Table(model, ("record", "source", "locator")),
             [
                 (record_id, source_id, rng.choice(LOCATORS).format(number=rng.randint(1, 240)))
                 for source_id in self.sources.draw_distinct(rng, self.count(CITATIONS))
@@ -930,7 +948,7 @@ class Generator:
                 else None,
             )
             self.writer.add(initiative)
-            self.writer.link(
+            self.writer.write(
                 PARTICIPATIONS_TABLE,
                 [
                     (
@@ -1025,7 +1043,7 @@ class Generator:
                 initiative_id=rng.randint(1, self.size.initiatives) if rng.random() < 0.4 else None,
             )
             self.writer.add(course)
-            self.writer.link(
+            self.writer.write(
                 PROVIDERS_TABLE,
                 [
                     (number, actor_id, ProviderRole.ORGANISER if position == 0 else roles.draw(rng))
@@ -1085,6 +1103,7 @@ class Generator:
         kinds = distribution(AGREEMENT_KIND_WEIGHTS)
         statuses = distribution(AGREEMENT_STATUS_WEIGHTS)
         party_roles = distribution(PARTY_ROLE_WEIGHTS)
+        party_ids = itertools.count(1)
         for number in self.numbers("agreements", self.size.agreements):
             kind, status = kinds.draw(rng), statuses.draw(rng)
             dates = self.agreement_dates(status)
@@ -1102,7 +1121,9 @@ class Generator:
             parties = []
             for actor_id in self.actors.draw_distinct(rng, self.count(AGREEMENT_PARTIES)):
                 role = party_roles.draw(rng)
-                party = AgreementParty(agreement_id=number, actor_id=actor_id, role=role)
+                party = AgreementParty(
+                    pk=next(party_ids), agreement_id=number, actor_id=actor_id, role=role
+                )
                 if dates and role in (PartyRole.PARTY, PartyRole.SIGNATORY):
                     party.signed_on = dates["signed_on"]
                     party.signed_on_precision = dates["signed_on_precision"]
@@ -1144,6 +1165,64 @@ def reset_sequences(written: Sequence[type[models.Model]]) -> None:
             cursor.execute(statement)
 
 
+@contextmanager
+def indexes_made_afterwards(progress: Progress) -> Iterator[None]:
+    """On PostgreSQL, drops the plain indexes and the foreign keys of the catalogue's tables for
+    the block and makes them again at its end, as pg_restore loads a dump.
+
+    An index built once over a full table costs a fraction of one kept up row by row, and a
+    foreign key added to a full table is checked in one join, where a deferred one checks each
+    row with a query of its own at commit (28 s for the 1.7 M rows of 100,000 initiatives).
+    Unique indexes stay, since they back the constraints the load relies on. Nothing is done on
+    other engines.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    catalogue = apps.get_app_config("catalogue")
+    tables = [model._meta.db_table for model in catalogue.get_models(include_auto_created=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT format('ALTER TABLE %%s DROP CONSTRAINT %%I', conrelid::regclass, conname),
+                   format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s',
+                          conrelid::regclass, conname, pg_get_constraintdef(oid))
+            FROM pg_constraint
+            WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])
+            UNION ALL
+            SELECT format('DROP INDEX %%s', indexrelid::regclass), pg_get_indexdef(indexrelid)
+            FROM pg_index
+            WHERE indrelid = ANY(%s::regclass[]) AND NOT indisunique
+              AND NOT EXISTS (SELECT FROM pg_constraint WHERE conindid = indexrelid)
+            """,
+            [tables, tables],
+        )
+        statements = cursor.fetchall()
+        # PostgreSQL alters no table with foreign-key checks still pending: make those of
+        # earlier writes in the same transaction (a test emptying the catalogue first) now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for drop, _make in statements:
+            cursor.execute(drop)
+    yield
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        # Foreign keys were listed first: they are made last, after the indexes.
+        for _drop, make in reversed(statements):
+            cursor.execute(make)
+    progress(f"indexes and foreign keys: {time.monotonic() - started:.1f} s")
+
+
+def analyze(*models: type[models.Model]) -> None:
+    """Gathers the planner's statistics of the tables of `models`, or of every table. Without
+    them PostgreSQL's planner takes freshly filled tables for empty ones: building the search
+    documents then takes a third longer, and an export's query seconds instead of a fraction of
+    one."""
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
 def generate_catalogue(
     *,
     initiatives: int,
@@ -1165,24 +1244,22 @@ def generate_catalogue(
                 "catalogue only into an empty database."
             )
         writer = BatchWriter(batch_size)
-        Generator(
-            rng=random.Random(seed),
-            size=CatalogueSize.for_initiatives(initiatives),
-            reference=reference,
-            writer=writer,
-            progress=progress,
-        ).run()
-        reset_sequences(list(writer.counts))
-        # bulk_create sent no signals, so the stored search documents are built here, and
-        # the counts remembered of the empty catalogue retired.
-        revision.advance()
-        started = time.monotonic()
-        update_all_search_vectors()
-        if connection.vendor == "postgresql":
-            progress(f"search documents: {time.monotonic() - started:.1f} s")
-    # Statistics of the tables as written: without them PostgreSQL's planner takes the freshly
-    # filled link tables for empty ones, and an export's query takes seconds instead of a
-    # fraction of one.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        with indexes_made_afterwards(progress):
+            Generator(
+                rng=random.Random(seed),
+                size=CatalogueSize.for_initiatives(initiatives),
+                reference=reference,
+                writer=writer,
+                progress=progress,
+            ).run()
+            reset_sequences(list(writer.counts))
+            # No signals were sent, so the counts remembered of the empty catalogue are retired
+            # and the stored search documents built here.
+            revision.advance()
+            analyze()
+            if connection.vendor == "postgresql":
+                started = time.monotonic()
+                update_all_search_vectors()
+                analyze(*map(search_model, searched_models()))
+                progress(f"search documents: {time.monotonic() - started:.1f} s")
     return {model._meta.label: count for model, count in writer.counts.items()}

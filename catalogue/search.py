@@ -20,12 +20,12 @@ from collections.abc import Iterable, Mapping
 
 from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Q, Value, When
 
 SEARCH_CONFIG = "english"
+WEIGHTS = ("A", "B", "C", "D")
 WORD = re.compile(r"\w+")
 # Record ids per statement: PostgreSQL takes at most 65,535 parameters in one.
 UPDATE_CHUNK_SIZE = 10_000
@@ -46,27 +46,50 @@ def is_many(model: type[models.Model], path: str) -> bool:
     return field.many_to_many or field.one_to_many
 
 
-def related_text(model: type[models.Model], path: str) -> Coalesce:
-    """The values at a to-many `path`, joined into one text per record, in their order: a
-    document's positions follow its words, so joined in the plan's order, the same record would
-    get another document whenever the planner chose another join."""
-    joined = (
-        model._default_manager.filter(pk=OuterRef("pk"))
-        .values("pk")
-        .annotate(text=StringAgg(path, delimiter=" ", order_by=path))
-        .values("text")
-    )
-    return Coalesce(Subquery(joined), Value(""), output_field=models.TextField())
+def document_rows(model: type[models.Model], records: models.QuerySet) -> tuple[str, list]:
+    """SQL selecting (id, weighted document) of each of `records`, built from `model`'s
+    `search_fields`, and its parameters.
 
-
-def search_document(model: type[models.Model]) -> SearchVector:
-    """The weighted document of a record of `model`, built from its `search_fields`."""
-    document = None
+    The record's own columns and its to-one paths come from one query; the to-many paths of each
+    relation (an initiative's actors' names and acronyms) from one grouped query over the same
+    records, each path's values joined in their order (a document's positions follow its words,
+    so joined in the plan's order the same record would get another document whenever the
+    planner chose another join). Grouping once per relation, not once per record, lets
+    PostgreSQL build a whole catalogue's documents with a few hash joins.
+    """
+    records = records.order_by()
+    own = [path for _weight, path in model.search_fields if not is_many(model, path)]
+    sql, params = records.values_list("pk", *own).query.sql_with_params()
+    columns = ", ".join(["pk", *(f"text{number}" for number in range(len(own)))])
+    joins = [f"({sql}) AS record ({columns})"]
+    texts = {path: f"record.text{number}" for number, path in enumerate(own)}
+    by_relation: dict[str, list[str]] = {}
+    for _weight, path in model.search_fields:
+        if path not in own:
+            by_relation.setdefault(path.split("__")[0], []).append(path)
+    for relation, paths in by_relation.items():
+        alias = f"related_{relation}"
+        joined = {
+            f"text{number}": StringAgg(path, delimiter=" ", order_by=path)
+            for number, path in enumerate(paths)
+        }
+        grouped = records.values("pk").annotate(**joined).values_list("pk", *joined)
+        grouped_sql, grouped_params = grouped.query.sql_with_params()
+        joins.append(
+            f"LEFT JOIN ({grouped_sql}) AS {alias} (pk, {', '.join(joined)}) "
+            f"ON {alias}.pk = record.pk"
+        )
+        params = (*params, *grouped_params)
+        texts.update((path, f"{alias}.text{number}") for number, path in enumerate(paths))
+    vectors = []
     for weight, path in model.search_fields:
-        expression = related_text(model, path) if is_many(model, path) else path
-        vector = SearchVector(expression, weight=weight, config=SEARCH_CONFIG)
-        document = vector if document is None else document + vector
-    return document
+        if weight not in WEIGHTS:
+            raise ValueError(f"{model.__name__}.search_fields: {weight!r} is not a weight.")
+        vectors.append(
+            f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, "
+            f"COALESCE({texts[path]}::text, '')), '{weight}')"
+        )
+    return f"SELECT record.pk, {' || '.join(vectors)} FROM {' '.join(joins)}", list(params)
 
 
 def search_postgres(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
@@ -145,9 +168,8 @@ def store_documents(model: type[models.Model], condition: Q, *, using: str) -> N
     inserts or replaces each one."""
     manager = model._default_manager.db_manager(using)
     # A subquery, not a join, keeps each record once however many of its relations match.
-    records = manager.order_by().filter(pk__in=manager.filter(condition).values("pk"))
-    select = records.annotate(document=search_document(model)).values_list("pk", "document")
-    sql, params = select.query.sql_with_params()
+    records = manager.filter(pk__in=manager.filter(condition).values("pk"))
+    sql, params = document_rows(model, records)
     connection = connections[using]
     table = connection.ops.quote_name(search_model(model)._meta.db_table)
     record, vector = (connection.ops.quote_name(column) for column in ("record_id", "vector"))

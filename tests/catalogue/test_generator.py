@@ -7,9 +7,11 @@ import io
 import statistics
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 
 from catalogue.documents import documents
@@ -195,3 +197,44 @@ def test_the_command_reports_progress_unless_quiet(empty_catalogue):
     call_command("generate_catalogue", "--initiatives", "100", "--verbosity", "0", stdout=quiet)
     assert quiet.getvalue() == ""
     assert Initiative.objects.count() == 100
+
+
+def indexes_and_foreign_keys() -> set[tuple[str, str]]:
+    """The definitions of the catalogue tables' indexes and foreign keys, by name."""
+    tables = [
+        model._meta.db_table
+        for model in apps.get_app_config("catalogue").get_models(include_auto_created=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indrelid = ANY(%s::regclass[])
+            UNION ALL
+            SELECT conname, pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE
+            ' NOT VALID' END FROM pg_constraint
+            WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])
+            """,
+            [tables, tables],
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Only PostgreSQL's indexes are made afterwards."
+)
+def test_the_indexes_and_foreign_keys_are_made_again_as_they_were(empty_catalogue):
+    before = indexes_and_foreign_keys()
+    while_writing = []
+    generate_catalogue(
+        initiatives=50,
+        progress=lambda message: (
+            while_writing.append(indexes_and_foreign_keys())
+            if message.startswith("initiatives: ")
+            else None
+        ),
+    )
+    assert indexes_and_foreign_keys() == before
+    # Only unique indexes were there while the rows went in.
+    assert while_writing and all(during < before for during in while_writing)
+    assert all("UNIQUE" in definition for _name, definition in while_writing[0])

@@ -24,7 +24,7 @@ from catalogue.models import (
     Participation,
     Version,
 )
-from catalogue.search import SEARCH_CONFIG, search_document, searched_models
+from catalogue.search import SEARCH_CONFIG, document_rows, searched_models
 from catalogue.tabular import Row
 from tests.catalogue.test_history import form_data, token_client
 from tests.factories import ActorFactory, CityFactory, InitiativeFactory
@@ -47,13 +47,13 @@ def finds(record, word: str) -> bool:
 def is_current(record) -> bool:
     """Whether the stored document of `record` is the one its fields and relations give now."""
     model = type(record)
-    fresh = (
-        model.objects.filter(pk=record.pk)
-        .annotate(fresh=search_document(model))
-        .values_list("fresh", "search_document__vector")
-        .get()
+    sql, params = document_rows(model, model.objects.filter(pk=record.pk))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        [(_pk, fresh)] = cursor.fetchall()
+    return fresh == model.objects.values_list("search_document__vector", flat=True).get(
+        pk=record.pk
     )
-    return fresh[0] == fresh[1]
 
 
 @pytest.fixture
