@@ -512,16 +512,20 @@ class Table:
             field.remote_field.through, (field.m2m_field_name(), field.m2m_reverse_field_name())
         )
 
+    @functools.cached_property
+    def model_fields(self) -> tuple[models.Field, ...]:
+        return tuple(map(self.model._meta.get_field, self.fields))
+
     def row(self, record: models.Model) -> tuple:
         """The values of `record` as the database stores them."""
         return tuple(
             field.get_db_prep_save(getattr(record, field.attname), connection)
-            for field in map(self.model._meta.get_field, self.fields)
+            for field in self.model_fields
         )
 
     def columns(self) -> str:
         quote = connection.ops.quote_name
-        columns = [quote(self.model._meta.get_field(name).column) for name in self.fields]
+        columns = [quote(field.column) for field in self.model_fields]
         return f"{quote(self.model._meta.db_table)} ({', '.join(columns)})"
 
     def insert_sql(self) -> str:
