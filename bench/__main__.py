@@ -1,6 +1,10 @@
 """`python -m bench`: build the catalogues, serve each as production does, load it, and write
 the results (bench/results/<timestamp>.json, docs/performance.md, docs/performance-latency.svg).
 
+Three passes per engine and size: the varied cases (distinct paths drawn from the catalogue,
+bench/workload.py) with nothing remembered, which the targets are judged on; the same with the
+production settings; and the fixed cases, whose answers are remembered, with the CSV export.
+
 Every server runs on 127.0.0.1 in a process group of its own and is stopped when its run ends,
 whatever happens; every load is bounded in time (wrk's duration) or in count (the exports).
 """
@@ -13,13 +17,14 @@ import secrets
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import catalogues, load, report, servers
+from bench import catalogues, load, report, servers, workload
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -29,7 +34,15 @@ CHART = ROOT / "docs" / "performance-latency.svg"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/"
 
 
-COLD = "_cold"
+COLD = report.COLD
+FIXED = report.FIXED
+# The passes, in the order they run: the varied paths with nothing remembered (what the targets
+# are judged on), the same paths as production serves them, and the fixed paths, remembered.
+PASSES = ("varied_cold", "varied", "remembered")
+# A varied case's requests differ; the queries of its first few are counted.
+QUERIED_PATHS = 5
+PROFILE_REQUESTS = 100
+PROFILE_TOP = 15
 
 
 @dataclass
@@ -37,33 +50,58 @@ class Case:
     key: str
     title: str
     paths: list[str] = field(default_factory=list)
+    # The warm-up's paths, none of them measured; without any, the warm-up asks `paths`.
+    warmup: list[str] = field(default_factory=list)
+    varied: bool = False
 
     def cold(self) -> "Case":
         """The same case served with nothing remembered (`CACHE=off`)."""
-        return Case(self.key + COLD, f"{self.title}, nothing remembered", self.paths)
+        title = f"{self.title}, nothing remembered"
+        return Case(self.key + COLD, title, self.paths, self.warmup, self.varied)
+
+    def queried_paths(self) -> list[str]:
+        return self.paths[:QUERIED_PATHS] if self.varied else self.paths[:1]
 
 
 def timed_cases(word: str, slugs: list[str]) -> list[Case]:
+    """The fixed cases: the same path (or ten) asked over and over, which the production
+    settings answer from memory after the first time."""
     query = urllib.parse.quote(word)
     return [
-        Case("api_list", "API list, 50 rows", ["/api/v1/initiatives/?per_page=50"]),
         Case(
-            "api_faceted",
-            "API list, 2 filters, 3 facets",
+            f"{FIXED}api_list", "API list, 50 rows, one path", ["/api/v1/initiatives/?per_page=50"]
+        ),
+        Case(
+            f"{FIXED}api_faceted",
+            "API list, 2 filters, 3 facets, one path",
             ["/api/v1/initiatives/?status=active&level=national&facets=status,kind,level"],
         ),
         Case(
-            "api_search",
-            "API list, q, 2 facets",
+            f"{FIXED}api_search",
+            "API list, q, 2 facets, one path",
             [f"/api/v1/initiatives/?q={query}&facets=status,kind"],
         ),
-        Case("api_detail", "API detail", [f"/api/v1/initiatives/{slug}/" for slug in slugs]),
-        Case("site_detail", "site detail page", [f"/initiatives/{slug}/" for slug in slugs]),
         Case(
-            "site_list",
-            "site list, every facet, q, 2 filters",
+            f"{FIXED}api_detail",
+            "API detail, ten records",
+            [f"/api/v1/initiatives/{slug}/" for slug in slugs],
+        ),
+        Case(
+            f"{FIXED}site_detail",
+            "site detail page, ten records",
+            [f"/initiatives/{slug}/" for slug in slugs],
+        ),
+        Case(
+            f"{FIXED}site_list",
+            "site list, every facet, q, 2 filters, one path",
             [f"/initiatives/?q={query}&status=active&level=national"],
         ),
+    ]
+
+
+def varied_cases(generated: list[workload.VariedCase]) -> list[Case]:
+    return [
+        Case(case.key, case.title, case.paths, case.warmup_paths, varied=True) for case in generated
     ]
 
 
@@ -128,7 +166,8 @@ def count_queries(env: dict, paths: list[str]) -> dict[str, int | str]:
 
 
 def measure_timed_case(case: Case, base_url: str, master_pid: int, options) -> dict:
-    load.run_wrk(base_url, case.paths, options.warmup, connections=options.connections)
+    warmup = case.warmup or case.paths
+    load.run_wrk(base_url, warmup, options.warmup, connections=options.connections)
     servers.wait_until_idle(master_pid)
     with servers.WorkerMeter(master_pid) as meter:
         measured = load.run_wrk(
@@ -164,43 +203,74 @@ def run_one(engine: str, size: int, options, port: int) -> dict:
     slugs = catalogues.sample_slugs(catalogue)
     run["search_word"], run["slugs"] = word, slugs
     run["floor"] = catalogues.time_floor(catalogue)
-    cases = timed_cases(word, slugs)
+    print(f"[bench] {engine} N={size}: drawing the varied paths", flush=True)
+    drawn = workload.generate(
+        workload.catalogue_values(catalogue),
+        options.seed,
+        measured=options.duration * workload.PATHS_PER_SECOND,
+        warmup=options.warmup * workload.PATHS_PER_SECOND,
+        keys=[key for key in workload.CASE_KEYS if key in options.cases],
+    )
+    chosen = [
+        case
+        for case in [*varied_cases(drawn), *timed_cases(word, slugs), EXPORT]
+        if case.key in options.cases
+    ]
     env = production_env(catalogue.url)
     print(f"[bench] {engine} N={size}: counting queries", flush=True)
-    queries = count_queries(env, [case.paths[0] for case in [*cases, EXPORT]])
-    chosen = [case for case in [*cases, EXPORT] if case.key in options.cases]
-    run["cases"] = []
-    if "remembered" in options.passes:
-        run["cases"] += measure_cases(chosen, queries, env, run, options, port)
-    if "cold" in options.passes:
-        # The same requests with nothing remembered: what the first reader after a write, or
-        # of a page nobody asked for since, waits for. The export remembers nothing anyway.
-        cold = [case.cold() for case in chosen if case is not EXPORT]
-        run["cases"] += measure_cases(cold, queries, env | {"CACHE": "off"}, run, options, port)
+    queried = list(dict.fromkeys(path for case in chosen for path in case.queried_paths()))
+    queries = count_queries(env, queried)
+    varied = [case for case in chosen if case.varied]
+    passes = {
+        # With nothing remembered, every request is computed whole, as the first reader of a
+        # page after a write gets it: what the targets are judged on.
+        "varied_cold": ([case.cold() for case in varied], env | {"CACHE": "off"}),
+        # As production serves them: each path is new, so only counts shared between requests
+        # (a facet's, a list's total) can come from memory.
+        "varied": (varied, env),
+        # The same path asked over and over: the remembered answer, and the export.
+        "remembered": ([case for case in chosen if not case.varied], env),
+    }
+    run["cases"], run["worker_memory"] = [], []
+    for name in PASSES:
+        cases, pass_env = passes[name]
+        if name in options.passes and cases:
+            results, resident = measure_cases(cases, queries, pass_env, run, options, port, name)
+            run["cases"] += results
+            run["worker_memory"].append({"pass": name, "resident_mb": resident})
+    if options.profile and varied:
+        run["profiles"] = profile_cases(catalogue, varied, options)
     if engine == "sqlite" and "datasette" in options.compare:
-        run["datasette"] = measure_datasette(catalogue, options, port + 1)
+        faceted = next((case for case in drawn if case.key == "api_faceted"), None)
+        if not {"varied_cold", "varied"} & set(options.passes):
+            faceted = None
+        fixed = f"{FIXED}api_faceted" in options.cases and "remembered" in options.passes
+        if faceted or fixed:
+            run["datasette"] = measure_datasette(catalogue, faceted, fixed, options, port + 1)
     return run
 
 
 def measure_cases(
-    cases: list[Case], queries: dict, env: dict, run: dict, options, port: int
-) -> list[dict]:
-    """Serves the catalogue with `env` and loads each case in turn."""
+    cases: list[Case], queries: dict, env: dict, run: dict, options, port: int, pass_name: str
+) -> tuple[list[dict], list[float]]:
+    """Serves the catalogue with `env` and loads each case in turn; the results, and each
+    worker's resident memory once they are all done."""
     engine, size = run["engine"], run["size"]
     base_url = f"http://127.0.0.1:{port}"
-    log_path = LOGS / f"gunicorn-{engine}-{size}.log"
+    log_path = LOGS / f"gunicorn-{engine}-{size}-{pass_name}.log"
     results = []
     with servers.gunicorn(env=env, port=port, workers=options.workers, log_path=log_path) as master:
         for case in cases:
             print(f"[bench] {engine} N={size}: {case.title}", flush=True)
-            result = {"key": case.key, "title": case.title, "paths": case.paths}
-            counted = queries[case.paths[0]]
-            if isinstance(counted, dict):
-                result["queries"] = counted["afresh"]
-                if not case.key.endswith(COLD):
-                    result["queries_remembered"] = counted["remembered"]
+            result = {"key": case.key, "title": case.title, "pass": pass_name}
+            if case.varied:
+                # Thousands of paths: a few to show, and how many; the seed makes them again.
+                result["paths_sample"] = case.paths[:QUERIED_PATHS]
+                result["path_count"] = len(case.paths)
+                result["warmup_path_count"] = len(case.warmup)
             else:
-                result["queries_error"] = counted
+                result["paths"] = case.paths
+            result.update(queries_of(case, queries))
             try:
                 if case is EXPORT:
                     result.update(measure_export(base_url, master.pid, options))
@@ -209,24 +279,103 @@ def measure_cases(
             except (load.LoadError, servers.ServerError, OSError) as error:
                 result["error"] = str(error)
             results.append(result)
-    return results
+        try:
+            resident = servers.workers_resident_mb(master.pid)
+        except OSError:
+            resident = []  # a worker exited as it was read; the cases' errors say why
+    return results, resident
 
 
-def measure_datasette(catalogue: catalogues.Catalogue, options, port: int) -> dict:
-    database = catalogue.sqlite_path
-    path = DATASETTE_PATH.format(database=database.stem)
-    log_path = LOGS / f"datasette-{catalogue.size}.log"
-    print(f"[bench] sqlite N={catalogue.size}: Datasette", flush=True)
-    try:
-        with servers.datasette(database=database, port=port, log_path=log_path):
-            base_url = f"http://127.0.0.1:{port}"
-            load.run_wrk(base_url, [path], options.warmup, connections=options.connections)
-            measured = load.run_wrk(
-                base_url, [path], options.duration, connections=options.connections
+def queries_of(case: Case, queries: dict) -> dict:
+    """The queries counted for `case`: of each of a varied case's first paths afresh, or of a
+    fixed case's path afresh and remembered."""
+    counted = [queries[path] for path in case.queried_paths()]
+    failed = [count for count in counted if not isinstance(count, dict)]
+    if failed:
+        return {"queries_error": failed[0]}
+    if case.varied:
+        return {"queries": [count["afresh"] for count in counted]}
+    return {"queries": counted[0]["afresh"], "queries_remembered": counted[0]["remembered"]}
+
+
+def profile_cases(catalogue: catalogues.Catalogue, cases: list[Case], options) -> dict:
+    """`python -m bench.profile` on each varied case: its top functions, kept by own time."""
+    profiles = {}
+    for case in cases:
+        print(f"[bench] {catalogue.engine} N={catalogue.size}: profiling {case.title}", flush=True)
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as directory:
+            written = Path(directory) / "profile.json"
+            command = [
+                *(sys.executable, "-m", "bench.profile", "--database-url", catalogue.url),
+                *("--case", case.key, "--seed", str(options.seed)),
+                *("--requests", str(PROFILE_REQUESTS), "--top", str(PROFILE_TOP)),
+                *("--json", str(written)),
+            ]
+            completed = subprocess.run(
+                command,
+                cwd=ROOT,
+                env=build_env(),
+                capture_output=True,
+                text=True,
+                timeout=3600,
+                check=False,
             )
+            if completed.returncode != 0:
+                profiles[case.key] = {"error": completed.stderr.strip()[-2000:]}
+                continue
+            profile = json.loads(written.read_text())
+        profile.pop("by_cumulative", None)
+        profile["by_own"] = profile["by_own"][:PROFILE_TOP]
+        profiles[case.key] = profile
+    return profiles
+
+
+def measure_datasette(
+    catalogue: catalogues.Catalogue,
+    faceted: workload.VariedCase | None,
+    fixed: bool,
+    options,
+    port: int,
+) -> dict:
+    """Datasette over the same file, fed the varied faceted case's requests in its own syntax
+    (and warmed up on the twins of that case's warm-up), then the fixed faceted path."""
+    database = catalogue.sqlite_path
+    cases = []
+    if faceted:
+        measured, warmup = faceted.datasette_twins(database.stem)
+        title = "Datasette, the varied faceted requests"
+        cases.append(Case("datasette_varied", title, measured, warmup, varied=True))
+    if fixed:
+        path = DATASETTE_PATH.format(database=database.stem)
+        cases.append(Case("datasette_fixed", "Datasette, the fixed faceted path", [path]))
+    log_path = LOGS / f"datasette-{catalogue.size}.log"
+    result = {"settings": servers.DATASETTE_SETTINGS, "cases": []}
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        with servers.datasette(database=database, port=port, log_path=log_path) as process:
+            for case in cases:
+                print(f"[bench] sqlite N={catalogue.size}: {case.title}", flush=True)
+                entry = {
+                    "key": case.key,
+                    "title": case.title,
+                    "paths_sample": case.paths[:QUERIED_PATHS],
+                    "path_count": len(case.paths),
+                    "warmup_path_count": len(case.warmup),
+                }
+                try:
+                    warmup = case.warmup or case.paths
+                    load.run_wrk(base_url, warmup, options.warmup, connections=options.connections)
+                    # As for gunicorn: what the warm-up left queued is not counted.
+                    servers.wait_until_quiet([process.pid], "Datasette")
+                    entry["load"] = load.run_wrk(
+                        base_url, case.paths, options.duration, connections=options.connections
+                    )
+                except (load.LoadError, servers.ServerError, OSError) as error:
+                    entry["error"] = str(error)
+                result["cases"].append(entry)
     except (load.LoadError, servers.ServerError, OSError) as error:
-        return {"path": path, "error": str(error)}
-    return {"path": path, "settings": servers.DATASETTE_SETTINGS, "load": measured}
+        result["error"] = str(error)
+    return result
 
 
 def machine() -> dict:
@@ -280,7 +429,10 @@ def write_report(results: dict) -> None:
     CHART.write_text(
         report.latency_chart(
             report.chart_series(results["runs"]),
-            title="Latency against N (p95 solid, p50 dashed; ● PostgreSQL, ■ SQLite)",
+            title="Varied paths, nothing remembered "
+            "(p95 solid, p50 dashed; ● PostgreSQL, ■ SQLite)",
+            # Wide enough for a legend of eight cases' titles in two columns.
+            width=960,
         )
     )
     markdown = report.results_markdown(results, chart_path=CHART.name)
@@ -298,7 +450,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     def sizes(text):
         return [int(item.replace("_", "")) for item in listing(text)]
 
-    all_cases = [case.key for case in timed_cases("word", ["slug"])] + [EXPORT.key]
+    fixed_cases = [case.key for case in timed_cases("word", ["slug"])] + [EXPORT.key]
+    all_cases = [*workload.CASE_KEYS, *fixed_cases]
     parser.add_argument("--sizes", type=sizes, default=[1000, 10000, 100000])
     parser.add_argument("--engines", type=listing, default=["sqlite", "postgresql"])
     parser.add_argument("--cases", type=listing, default=all_cases, help=", ".join(all_cases))
@@ -306,8 +459,9 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--passes",
         type=listing,
-        default=["remembered", "cold"],
-        help="remembered (production settings), cold (CACHE=off), or both",
+        default=list(PASSES),
+        help="varied_cold (the varied cases, CACHE=off: judged), varied (the varied cases, "
+        "production settings), remembered (the fixed cases and the export, production settings)",
     )
     parser.add_argument("--duration", type=int, default=20, help="seconds measured per case")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per case")
@@ -319,6 +473,12 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
         "--q", help="the search word (default: a common word of the first catalogue built)"
     )
     parser.add_argument("--port", type=int, default=8310, help="gunicorn's; Datasette's is +1")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile each varied case in-process (python -m bench.profile) and keep its "
+        f"top {PROFILE_TOP} functions",
+    )
     parser.add_argument(
         "--report",
         type=Path,
@@ -334,8 +494,8 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = sorted(set(options.cases) - set(all_cases))
     if unknown:
         parser.error(f"unknown cases: {', '.join(unknown)}")
-    if not set(options.passes) <= {"remembered", "cold"}:
-        parser.error("--passes: remembered, cold or both")
+    if not options.passes or not set(options.passes) <= set(PASSES):
+        parser.error(f"--passes: one or more of {', '.join(PASSES)}")
     options.threads = 2
     return options
 
@@ -356,7 +516,8 @@ def main(argv: list[str] | None = None) -> int:
             key: getattr(options, key)
             for key in ("sizes", "engines", "cases", "passes", "duration", "warmup", "connections")
         }
-        | {"threads": options.threads, "workers": options.workers, "seed": options.seed},
+        | {"threads": options.threads, "workers": options.workers, "seed": options.seed}
+        | {"paths_per_second": workload.PATHS_PER_SECOND, "profile": options.profile},
         "runs": [],
     }
     if "postgresql" in options.engines:

@@ -1,13 +1,16 @@
 """Driving a server on loopback: wrk for the timed cases, one request at a time for the export.
 
-wrk runs bench/wrk.lua, which rotates over the case's paths and prints one `BENCH_JSON` line of
-counts and latency percentiles when the run ends; `parse_wrk_output` reads it.
+wrk runs bench/wrk.lua over the case's paths, written to a file: each thread takes every T-th
+path, so none is asked twice while a thread has paths it has not asked yet. When the run ends it
+prints one `BENCH_JSON` line of counts (the requests that had to ask a path again among them) and
+latency percentiles; `parse_wrk_output` reads it.
 """
 
 import http.client
 import json
 import shutil
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -34,7 +37,8 @@ def wrk_executable() -> str:
 
 
 def parse_wrk_output(output: str) -> dict:
-    """The measurements in wrk's output: requests, errors, requests/s and latencies in ms."""
+    """The measurements in wrk's output: requests, errors, requests/s, latencies in ms and the
+    requests sent after a thread had asked each of its paths once (`repeated`)."""
     for line in output.splitlines():
         if line.startswith(WRK_MARKER):
             raw = json.loads(line[len(WRK_MARKER) :])
@@ -47,6 +51,7 @@ def parse_wrk_output(output: str) -> dict:
         "requests": raw["requests"],
         "seconds": round(seconds, 3),
         "requests_per_second": round(raw["requests"] / seconds, 1) if seconds else 0.0,
+        "repeated": raw.get("repeated", 0),
         "errors": sum(raw["errors"].values()),
         "error_counts": raw["errors"],
         # Without a single answer wrk reports zeros, which would read as instant.
@@ -60,9 +65,12 @@ def parse_wrk_output(output: str) -> dict:
 def run_wrk(
     base_url: str, paths: list[str], seconds: int, *, threads: int = 2, connections: int = 8
 ) -> dict:
-    """Load `paths` on `base_url` for `seconds` with `connections` open connections."""
+    """Load `paths` on `base_url` for `seconds` with `connections` open connections, each path
+    once until a thread has asked all of its share (a list of one path is asked over and over)."""
     if not base_url.startswith("http://127.0.0.1:"):
         raise LoadError(f"The benchmark only loads servers on 127.0.0.1, not {base_url}.")
+    if not paths:
+        raise LoadError("No path to load.")
     command = [
         wrk_executable(),
         f"-t{threads}",
@@ -74,10 +82,17 @@ def run_wrk(
         str(WRK_SCRIPT),
         base_url,
     ]
-    env = {"BENCH_PATHS": "\n".join(paths), "PATH": "/usr/bin:/bin"}
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False
-    )
+    with tempfile.NamedTemporaryFile("w", prefix="bench-paths-", suffix=".txt") as paths_file:
+        paths_file.write("".join(f"{path}\n" for path in paths))
+        paths_file.flush()
+        env = {
+            "BENCH_PATHS_FILE": paths_file.name,
+            "BENCH_THREADS": str(threads),
+            "PATH": "/usr/bin:/bin",
+        }
+        completed = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False
+        )
     if completed.returncode != 0:
         raise LoadError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()}")
     return parse_wrk_output(completed.stdout)

@@ -1,7 +1,7 @@
-"""Queries per request, counted in a process of its own: `python -m bench.queries PATH...` with
-the benchmark's environment (production settings, the catalogue's DATABASE_URL) prints a JSON
-object mapping each path to the number of queries its request makes, `{"afresh": n,
-"remembered": m}`.
+"""Queries per request, counted in a process of its own: `python -m bench.queries PATH...` (the
+first paths of each varied case, the path of each fixed one) with the benchmark's environment
+(production settings, the catalogue's DATABASE_URL) prints a JSON object mapping each path to the
+number of queries its request makes, `{"afresh": n, "remembered": m}`.
 
 Each path is first requested once, to fill the process's own caches (URL patterns, content
 types) as a running server has them. Then the cache of answers and counts (catalogue/revision.py)

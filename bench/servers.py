@@ -147,16 +147,25 @@ def reset_peak_memory(pid: int) -> bool:
 def wait_until_idle(master_pid: int, *, timeout: float = 60) -> None:
     """Waits until gunicorn's workers use no CPU for half a second: requests that a warm-up left
     queued would otherwise be counted in the next measurement."""
+    wait_until_quiet(children(master_pid), "gunicorn's workers", timeout=timeout)
+
+
+def wait_until_quiet(pids: list[int], name: str, *, timeout: float = 60) -> None:
+    """Waits until the processes `pids` use no CPU for half a second."""
     deadline = time.monotonic() + timeout
-    workers = children(master_pid)
-    before = sum(cpu_seconds(pid) for pid in workers)
+    before = sum(cpu_seconds(pid) for pid in pids)
     while time.monotonic() < deadline:
         time.sleep(0.5)
-        now = sum(cpu_seconds(pid) for pid in workers)
+        now = sum(cpu_seconds(pid) for pid in pids)
         if now == before:
             return
         before = now
-    raise ServerError(f"gunicorn's workers were still busy {timeout} seconds after a warm-up.")
+    raise ServerError(f"{name} were still busy {timeout} seconds after a warm-up.")
+
+
+def workers_resident_mb(master_pid: int) -> list[float]:
+    """Each of gunicorn's workers' resident memory now (VmRSS), in MB."""
+    return [round(memory_kb(pid)["VmRSS"] / 1024, 1) for pid in children(master_pid)]
 
 
 class WorkerMeter:
