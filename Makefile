@@ -32,10 +32,12 @@ format: $(VENV)/installed
 bench: $(VENV)/installed node_modules/installed
 	$(PY) -m bench $(BENCH_OPTIONS)
 
-# Re-resolve the locked dependencies after changing pyproject.toml (needs pip-tools).
-lock:
-	pip-compile --quiet --generate-hashes --strip-extras -o requirements.lock pyproject.toml
-	pip-compile --quiet --generate-hashes --strip-extras --extra dev -o requirements-dev.lock pyproject.toml
+# Re-resolve the locked dependencies after changing pyproject.toml (pip-tools is a dev
+# dependency); the lock files name packages and hashes only, never this machine's package index.
+LOCK := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links --allow-unsafe
+lock: $(VENV)/installed
+	$(LOCK) -o requirements.lock pyproject.toml
+	$(LOCK) --extra dev -o requirements-dev.lock pyproject.toml
 
 $(VENV)/installed: requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sciplo needs Python 3.11 or newer: run make with PYTHON=python3.11 (or newer).")'

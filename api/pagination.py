@@ -3,11 +3,8 @@
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from catalogue.revision import CountRememberingPaginator
-
 
 class Pagination(PageNumberPagination):
-    django_paginator_class = CountRememberingPaginator
     page_size = 50
     page_size_query_param = "per_page"
     max_page_size = 500

@@ -17,8 +17,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import SAFE_METHODS
 
 from api.permissions import WritesFollowTheWorkflow
-from api.serializers import LOOKUP_FIELDS
 from catalogue.models import Record
+from catalogue.representations import lookup_field
 
 ERROR = {
     "type": "object",
@@ -81,7 +81,7 @@ class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         model = self.target.queryset.model
-        lookup = LOOKUP_FIELDS.get(model, "slug")
+        lookup = lookup_field(model)
         key = auto_schema._map_model_field(model._meta.get_field(lookup), direction=None)
         if direction == "request":
             return key

@@ -7,17 +7,13 @@ A record is written with its relations through `catalogue.services`, which valid
 does; its errors come back keyed as the payload names the fields, a link row's at the row's place.
 """
 
-from functools import lru_cache
-
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model
-from django.urls import NoReverseMatch, reverse
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
 from catalogue import services, workflow
-from catalogue.addresses import MARKER, path_to
+from catalogue.addresses import path_to
 from catalogue.models import (
     SDG,
     Actor,
@@ -37,22 +33,7 @@ from catalogue.models import (
     Theme,
 )
 from catalogue.partial_dates import DatePrecision
-
-# How each kind of related object is named in a URL and shown briefly.
-LOOKUP_FIELDS = {Country: "code", SDG: "number"}
-TITLE_FIELDS = {Source: "title"}
-
-
-@lru_cache
-def api_route(model: type[Model]) -> str | None:
-    """The name of `model`'s route in the API, None for a kind of object it has no route for
-    (dimensions, drivers, audiences)."""
-    name = f"api:{model._meta.model_name}-detail"
-    try:
-        reverse(name, args=[MARKER])
-    except NoReverseMatch:
-        return None
-    return name
+from catalogue.representations import api_route, lookup_field, representations
 
 
 def api_url(request, instance) -> str | None:
@@ -60,39 +41,23 @@ def api_url(request, instance) -> str | None:
     route = api_route(model)
     if route is None:
         return None
-    path = path_to(route, getattr(instance, LOOKUP_FIELDS.get(model, "slug")))
+    path = path_to(route, getattr(instance, lookup_field(model)))
     return request.build_absolute_uri(path) if request else path
 
 
-def brief(instance, request) -> dict:
-    """A related object in a few words, with where to find it."""
-    model = type(instance)
-    lookup = LOOKUP_FIELDS.get(model, "slug")
-    data = {
-        lookup: getattr(instance, lookup),
-        "name": getattr(instance, TITLE_FIELDS.get(model, "name")),
-        "url": api_url(request, instance),
-    }
-    if isinstance(instance, Record):
-        data["html_url"] = request.build_absolute_uri(instance.get_absolute_url())
-    return data
-
-
 class BriefRelatedField(serializers.SlugRelatedField):
-    """Reads a related object as a brief object; writes it by its slug (or code, or number)."""
+    """A related object, written by its slug (or code, or number) and read as a brief object
+    (`catalogue.representations.brief`; the schema says so, api/schema.py)."""
 
     def __init__(self, **kwargs):
         model = kwargs["queryset"].model if "queryset" in kwargs else kwargs.pop("model")
-        kwargs.setdefault("slug_field", LOOKUP_FIELDS.get(model, "slug"))
+        kwargs.setdefault("slug_field", lookup_field(model))
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             data = data.get(self.slug_field)
         return super().to_internal_value(data)
-
-    def to_representation(self, obj):
-        return brief(obj, self.context.get("request"))
 
 
 def date_precision() -> serializers.ChoiceField:
@@ -122,10 +87,11 @@ class CitationSerializer(serializers.Serializer):
 
 
 class RecordSerializer(serializers.ModelSerializer):
-    """The fields every record has; subclasses add their own in `Meta.fields`."""
+    """The fields every record has; subclasses add their own in `Meta.fields`. A record is read
+    as its representation (catalogue/representations.py), which shows these fields."""
 
-    url = serializers.SerializerMethodField()
-    html_url = serializers.SerializerMethodField()
+    url = serializers.URLField(read_only=True)
+    html_url = serializers.URLField(read_only=True)
     citations = CitationSerializer(many=True, required=False)
 
     record_fields = (
@@ -143,11 +109,9 @@ class RecordSerializer(serializers.ModelSerializer):
         "updated_at",
     )
 
-    def get_url(self, record) -> str:
-        return api_url(self.context.get("request"), record)
-
-    def get_html_url(self, record) -> str:
-        return self.context["request"].build_absolute_uri(record.get_absolute_url())
+    def to_representation(self, record: Record) -> dict:
+        origin = self.context["request"].build_absolute_uri("/").removesuffix("/")
+        return representations(type(record), [record.pk], origin, using=record._state.db)[0]
 
     def validate_publication(self, publication: str) -> str:
         # Refused as a permission, not a bad value: a curator's token may send the same payload.
@@ -190,8 +154,7 @@ class RecordSerializer(serializers.ModelSerializer):
             record = self.save_with_relations(record, relations)
         except services.RecordInvalid as error:
             raise serializers.ValidationError(self.payload_errors(error)) from None
-        # Read back with what the response shows.
-        return self.Meta.model.objects.for_api().get(pk=record.pk)
+        return record
 
     def save_with_relations(self, record: Record, relations: dict) -> Record:
         return services.record_save(record=record, relations=relations)

@@ -5,17 +5,23 @@ same on `/initiatives/` and `/api/v1/initiatives/`; `?facets=kind,status` adds t
 counts to a list.
 """
 
+from collections.abc import Sequence
+
 from django.db.models import ProtectedError
+from django.http import Http404
 from django_filters.utils import translate_validation
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from api import serializers
 from api.http import ConditionalGetMixin, RememberedReadsMixin
 from api.renderers import CSVRenderer, FormatsMixin, JSONLDRenderer
 from catalogue import filters
+from catalogue.index import SelectedRecords, index_for
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
+from catalogue.representations import representations
 
 
 class RecordInUse(APIException):
@@ -23,7 +29,43 @@ class RecordInUse(APIException):
     default_code = "protected"
 
 
-class RecordViewSet(ConditionalGetMixin, RememberedReadsMixin, FormatsMixin, viewsets.ModelViewSet):
+class RepresentedReadsMixin:
+    """For a viewset of records: its JSON reads. A list is selected, counted and ordered by the
+    list index (catalogue/index.py); a page of it, or one record, is shown as its representation
+    (catalogue/representations.py), loaded from rows."""
+
+    def list(self, request, *args, **kwargs):
+        self.filterset = self.valid_filterset(self.get_queryset())
+        self.selection = index_for(self.filterset_class).select(
+            self.filterset, published_only=not self.sees_drafts()
+        )
+        page = self.paginate_queryset(SelectedRecords(self.selection, self.represented))
+        return self.get_paginated_response(page)
+
+    def retrieve(self, request, *args, **kwargs):
+        found = (
+            self.get_queryset()
+            .filter(**{self.lookup_field: kwargs[self.lookup_field]})
+            .values_list("pk", "updated_at")
+            .first()
+        )
+        if found is None:
+            raise Http404(f"No {self.model._meta.verbose_name} has this address.")
+        pk, self.changed_at = found
+        return Response(self.represented([pk])[0])
+
+    def represented(self, ids: Sequence[int]) -> Sequence[dict]:
+        origin = self.request.build_absolute_uri("/").removesuffix("/")
+        return representations(self.model, ids, origin, using=self.get_queryset().db)
+
+
+class RecordViewSet(
+    ConditionalGetMixin,
+    RememberedReadsMixin,
+    FormatsMixin,
+    RepresentedReadsMixin,
+    viewsets.ModelViewSet,
+):
     """A kind of record: anyone lists published ones and retrieves published and archived ones
     (archived records leave the lists but keep their address, as on the site); staff see every
     record. Writes follow the editorial workflow (`permissions.WritesFollowTheWorkflow`)."""
@@ -38,21 +80,28 @@ class RecordViewSet(ConditionalGetMixin, RememberedReadsMixin, FormatsMixin, vie
         if isinstance(renderer, JSONLDRenderer):
             records = self.model.objects.for_detail()
         else:
-            records = self.model.objects.for_api()
-        user = self.request.user
-        if user.is_authenticated and user.is_staff:
+            records = self.model.objects.all()
+        if self.sees_drafts():
             return records
         return records.reachable() if self.action == "retrieve" else records.published()
 
+    def sees_drafts(self) -> bool:
+        user = self.request.user
+        return user.is_authenticated and user.is_staff
+
     def filter_queryset(self, queryset):
-        # As DjangoFilterBackend does (it stays configured, for the schema), keeping the
-        # FilterSet for the facets.
-        self.filterset = self.filterset_class(
+        # As DjangoFilterBackend does (it stays configured, for the schema).
+        return self.valid_filterset(queryset).qs
+
+    def valid_filterset(self, queryset):
+        """The FilterSet of the query string over `queryset`, or the API's error when a value in
+        it is not valid."""
+        filterset = self.filterset_class(
             self.request.query_params, queryset=queryset, request=self.request
         )
-        if not self.filterset.is_valid():
-            raise translate_validation(self.filterset.errors)
-        return self.filterset.qs
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return filterset
 
     def perform_destroy(self, instance):
         # Its own link rows and citations go with it; other records' links to it keep it, as in
@@ -66,9 +115,9 @@ class RecordViewSet(ConditionalGetMixin, RememberedReadsMixin, FormatsMixin, vie
             ) from None
 
     def get_paginated_response(self, data):
-        return self.paginator.get_paginated_response(data, facets=self.facets(self.filterset.qs))
+        return self.paginator.get_paginated_response(data, facets=self.facets())
 
-    def facets(self, results):
+    def facets(self):
         """The facets named in `?facets=`, or None when none is asked for."""
         names = [name for name in self.request.query_params.get("facets", "").split(",") if name]
         if not names:
@@ -79,12 +128,10 @@ class RecordViewSet(ConditionalGetMixin, RememberedReadsMixin, FormatsMixin, vie
             raise ValidationError(
                 {"facets": [f"Unknown facet: {', '.join(unknown)}. Known: {', '.join(known)}."]}
             )
-        base = self.get_queryset()
-        total = self.paginator.page.paginator.count
         return {
             name: [
                 {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
-                for v in self.filterset.facet_values(known[name], base, results, total)
+                for v in self.selection.facet_values(known[name])[0]
             ]
             for name in names
         }

@@ -6,14 +6,12 @@ parameter combine with OR, different parameters with AND. Each FilterSet also de
 `facets` (catalogue/facets.py): the filters whose values are counted beside the results.
 """
 
-from functools import partial
-
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from catalogue.facets import DecadeFacet, Facet, FacetValue
+from catalogue.facets import DecadeFacet, Facet
 from catalogue.models import (
     SDG,
     Actor,
@@ -126,21 +124,6 @@ class CatalogueFilterSet(django_filters.FilterSet):
     def filter_sort(self, queryset, name, value):
         # Sorting happens last, in filter_queryset, once the search has ranked the records.
         return queryset
-
-    def filter_queryset_without(self, queryset, params: tuple[str, ...]):
-        """`queryset` filtered by every valid filter except `params`, unsorted: what a facet
-        over `params` counts."""
-        for name, value in self.form.cleaned_data.items():
-            if name not in params and name != "sort":
-                queryset = self.filters[name].filter(queryset, value)
-        return queryset
-
-    def facet_values(self, facet: Facet, base, results, total: int) -> list[FacetValue]:
-        """The values of `facet` to offer beside `results` (of `total` records), counted over
-        `base` filtered by every other filter."""
-        others = self.filter_queryset_without(base, facet.params)
-        label_of = partial(self.value_label, facet.param)
-        return facet.values(self.data, others, results, total, label_of)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

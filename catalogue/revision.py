@@ -1,39 +1,31 @@
-"""The catalogue's revision, and what is remembered under it.
+"""The catalogue's revision, and what is derived from the catalogue under it.
 
-Counting is what grows with the catalogue: a list's number of results and its facets' counts
-are grouped queries over every matching record, up to twenty on an initiative list page, while
-the page's rows come from an index whatever the size. Readers ask the same questions again and
-again (the first page of a theme, of a country), so `remembered()` keeps a count in the cache
-under the text of its query and the catalogue's revision token, and reuses it until the
-catalogue changes. Whole answers are remembered the same way, keyed by their address: the
-pages anonymous readers get (`RememberedPageMixin`) and the API's reads (api/http.py).
+The revision is a token that every write to the catalogue replaces. Two things are derived from
+the catalogue as it stands under a token: each process's list index (catalogue/index.py), built
+again once the token has moved, and the whole answers given to anonymous readers, remembered in
+the cache keyed by their address and the token — the site's pages (`RememberedPageMixin`) and the
+API's reads (api/http.py). Remembering is a bonus for readers who ask what was asked before:
+every answer is computed afresh fast enough without it (docs/performance.md), and `CACHE=off`
+turns it off.
 
 Every write to a model of the catalogue draws a new token in its own transaction (signals, see
-`connect_signals`), so no count made before a write is served once it commits, whichever worker
-process made it; writes that send no signals (the generator's bulk inserts) call `advance()`
+`connect_signals`), so nothing derived before a write is used once it commits, whichever worker
+process derived it; writes that send no signals (the generator's bulk inserts) call `advance()`
 themselves. A request reads the token once (`RevisionMiddleware`); code outside a request reads
 it at each use.
 """
 
 import uuid
-from collections.abc import Callable
 from contextvars import ContextVar
-from functools import cached_property
 from hashlib import sha256
-from typing import TypeVar
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
-from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from catalogue.models import LinkCheck, Revision, Version
 
-T = TypeVar("T")
-MISSING = object()
 # Models no reader's answer depends on alone: versions are written with the records they
 # describe, which advance the revision; link checks show in admin only.
 UNCOUNTED = (Version, LinkCheck)
@@ -68,31 +60,6 @@ def cache_key(*parts) -> str:
     day is part of it: what is shown of a course (open for application, upcoming) hangs on it."""
     digest = sha256(repr((timezone.localdate(), *parts)).encode()).hexdigest()
     return f"catalogue:{current()}:{digest}"
-
-
-def remembered(queryset: models.QuerySet, compute: Callable[[], T], *, purpose: str = "") -> T:
-    """`compute()`, which depends on nothing but the rows of `queryset` (and on `purpose`, which
-    says what is computed from them), from the cache if the same was computed since the
-    catalogue last changed."""
-    try:
-        sql, params = queryset.query.sql_with_params()
-    except EmptyResultSet:
-        return compute()
-    key = cache_key(purpose, queryset.db, sql, params)
-    value = cache.get(key, MISSING)
-    if value is MISSING:
-        value = compute()
-        cache.set(key, value)
-    return value
-
-
-class CountRememberingPaginator(Paginator):
-    """A paginator whose number of results is `remembered()`."""
-
-    @cached_property
-    def count(self) -> int:
-        results = self.object_list
-        return remembered(results, results.count, purpose="count")
 
 
 class RememberedPageMixin:

@@ -18,6 +18,7 @@ queryset updates) call it themselves, or `manage.py update_search_vectors` after
 import re
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -210,3 +211,20 @@ def search_substrings(queryset: models.QuerySet, words: list[str]) -> models.Que
     return queryset.annotate(
         search_rank=Case(When(name_matches, then=Value(1.0)), default=Value(0.0))
     )
+
+
+def search_ranks(model: type[models.Model], text: str, *, using: str = DEFAULT_DB_ALIAS):
+    """(ids, ranks) of every record of `model` matching every word of `text`, as two arrays, or
+    None when `text` has no word to search for (every record matches, all equal)."""
+    words = WORD.findall(text)
+    if not words:
+        return None
+    records = search(model._default_manager.db_manager(using).all(), text)
+    rows = records.order_by().values_list("pk", "search_rank")
+    sql, params = rows.query.sql_with_params()
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    ids = np.fromiter((pk for pk, _rank in found), dtype=np.int64, count=len(found))
+    ranks = np.fromiter((rank for _pk, rank in found), dtype=np.float64, count=len(found))
+    return ids, ranks

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
+from catalogue import index
 from catalogue.reference_data import load_reference_data
 from catalogue.seed import load_seed_catalogue
 
@@ -31,8 +32,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Every test starts with an empty cache, where the API's rate limits count requests."""
+    """Every test starts with an empty cache, where the API's rate limits count requests, and
+    without list indexes, which a test may have built from rows it changed without a signal."""
     cache.clear()
+    index.forget()
 
 
 @pytest.fixture

@@ -66,6 +66,25 @@ def state_condition(state: CourseState, today: datetime.date) -> Q:
     return ended
 
 
+def course_state(
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    application_deadline: datetime.date | None,
+    day: datetime.date,
+) -> CourseState | None:
+    """Where an edition with these dates stands on `day`; None when its dates are not known. The
+    same as `state_condition`, for one edition."""
+    if starts_on is None:
+        return None
+    if (ends_on or starts_on) < day:
+        return CourseState.PAST
+    if starts_on <= day:
+        return CourseState.RUNNING
+    if application_deadline is not None and application_deadline >= day:
+        return CourseState.OPEN
+    return CourseState.UPCOMING
+
+
 class CourseQuerySet(RecordQuerySet):
     def with_last_day(self):
         return self.annotate(last_day=Coalesce("ends_on", "starts_on"))
@@ -203,15 +222,7 @@ class Course(Record):
 
     def state_on(self, day: datetime.date) -> CourseState | None:
         """None when the dates are not known."""
-        if self.starts_on is None:
-            return None
-        if (self.ends_on or self.starts_on) < day:
-            return CourseState.PAST
-        if self.starts_on <= day:
-            return CourseState.RUNNING
-        if self.application_deadline is not None and self.application_deadline >= day:
-            return CourseState.OPEN
-        return CourseState.UPCOMING
+        return course_state(self.starts_on, self.ends_on, self.application_deadline, day)
 
     @property
     def state(self) -> CourseState | None:

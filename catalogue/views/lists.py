@@ -11,8 +11,9 @@ from django.views.generic import TemplateView
 from catalogue import filters
 from catalogue.exports import export_response
 from catalogue.facets import with_changes
+from catalogue.index import SelectedRecords, in_order, index_for
 from catalogue.models import Actor, Agreement, City, Course, Initiative
-from catalogue.revision import CountRememberingPaginator, RememberedPageMixin
+from catalogue.revision import RememberedPageMixin
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_FORMATS = ("csv", "json")
@@ -63,29 +64,26 @@ class RecordListView(RememberedPageMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.data = request.GET.copy()
         self.filterset = self.filterset_class(self.data, queryset=self.base_queryset())
-        results = self.filterset.qs
         file_format = self.data.get("format")
         if file_format in EXPORT_FORMATS:
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
-            return export_response(request, results, file_format, name)
-        context = self.get_context_data(results=results, **kwargs)
+            return export_response(request, self.filterset.qs, file_format, name)
+        context = self.get_context_data(**kwargs)
         status = 400 if self.filterset.errors else 200
         return self.render_to_response(context, status=status)
 
-    def get_context_data(self, *, results, **kwargs):
+    def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         per_page = self.per_page()
-        paginator = CountRememberingPaginator(results, per_page)
+        self.filterset.is_valid()
+        selection = index_for(self.filterset_class).select(self.filterset)
+        paginator = Paginator(SelectedRecords(selection, in_order(self.base_queryset())), per_page)
         try:
             page = paginator.page(self.data.get("page") or 1)
         except InvalidPage as error:
             raise Http404(f"There is no such page of results: {error}") from error
         total = paginator.count
-        base = self.base_queryset()
-        facets = [
-            (facet, self.shown(facet, self.filterset.facet_values(facet, base, results, total)))
-            for facet in self.filterset_class.facets
-        ]
+        facets = [(facet, self.shown(facet, selection)) for facet in self.filterset_class.facets]
         context.update(
             opts=self.model._meta,
             intro=self.intro,
@@ -111,12 +109,14 @@ class RecordListView(RememberedPageMixin, TemplateView):
         )
         return context
 
-    def shown(self, facet, values: list) -> ShownValues:
-        if len(values) <= FACET_VALUES_SHOWN or facet.param in self.data.getlist("facet_all"):
+    def shown(self, facet, selection) -> ShownValues:
+        every = facet.param in self.data.getlist("facet_all")
+        values, offered = selection.facet_values(facet, None if every else FACET_VALUES_SHOWN)
+        if offered <= len(values):
             return ShownValues(values)
         return ShownValues(
-            values[:FACET_VALUES_SHOWN],
-            hidden=len(values) - FACET_VALUES_SHOWN,
+            values,
+            hidden=offered - len(values),
             all_url=with_changes(
                 self.data, facet_all=[*self.data.getlist("facet_all"), facet.param]
             ),

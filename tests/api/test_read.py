@@ -70,8 +70,9 @@ class ReadEndpoint:
 class RecordEndpoint(ReadEndpoint):
     factory = None
     site_path = ""
-    # Pinned, the same for a page of 5 and of 50: the revision token, the count, the page and
-    # what the representation shows (`for_api()`).
+    # Pinned, the same for a page of 5 and of 50: the revision token, the page's rows and one
+    # query per relation of the representation (catalogue/representations.py); the count comes
+    # from the list index.
     queries = 0
 
     def visible(self):
@@ -109,6 +110,8 @@ class RecordEndpoint(ReadEndpoint):
         counts = []
         for extra, per_page in ((20, 100), (80, 200)):
             self.factory.create_batch(extra)
+            # The list index is built by the first request after a write (test_index.py).
+            api.get(f"{self.path}?per_page=1")
             with CaptureQueriesContext(connection) as queries:
                 body = api.get(f"{self.path}?per_page={per_page}").json()
             assert body["next"] is None
@@ -118,31 +121,31 @@ class RecordEndpoint(ReadEndpoint):
 
 class TestInitiatives(RecordEndpoint):
     path, site_path, model, factory, queries = (
-        "/api/v1/initiatives/", "/initiatives/", Initiative, InitiativeFactory, 11,
+        "/api/v1/initiatives/", "/initiatives/", Initiative, InitiativeFactory, 10,
     )  # fmt: skip
 
 
 class TestActors(RecordEndpoint):
     path, site_path, model, factory, queries = (
-        "/api/v1/actors/", "/actors/", Actor, ActorFactory, 4,
+        "/api/v1/actors/", "/actors/", Actor, ActorFactory, 3,
     )  # fmt: skip
 
 
 class TestCourses(RecordEndpoint):
     path, site_path, model, factory, queries = (
-        "/api/v1/courses/", "/courses/", Course, CourseFactory, 6,
+        "/api/v1/courses/", "/courses/", Course, CourseFactory, 5,
     )  # fmt: skip
 
 
 class TestAgreements(RecordEndpoint):
     path, site_path, model, factory, queries = (
-        "/api/v1/agreements/", "/agreements/", Agreement, AgreementFactory, 9,
+        "/api/v1/agreements/", "/agreements/", Agreement, AgreementFactory, 8,
     )  # fmt: skip
 
 
 class TestCities(RecordEndpoint):
     path, site_path, model, factory, queries = (
-        "/api/v1/cities/", "/cities/", City, CityFactory, 4,
+        "/api/v1/cities/", "/cities/", City, CityFactory, 3,
     )  # fmt: skip
 
 
@@ -190,5 +193,5 @@ def test_retrieving_costs_the_same_whatever_the_number_of_relations(api, links):
     with CaptureQueriesContext(connection) as queries:
         body = api.get(f"/api/v1/initiatives/{initiative.slug}/").json()
     assert len(body["participations"]) == links
-    # The revision token, the record and what its representation shows (`for_api()`).
-    assert len(queries) == 10
+    # The revision token, the record's id, its row and one query per relation it shows.
+    assert len(queries) == 11
