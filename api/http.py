@@ -55,7 +55,7 @@ class RememberedReadsMixin:
         return self.remembered(super().retrieve, request, *args, **kwargs)
 
     def remembered(self, answer, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        if not settings.REMEMBER_ANSWERS or request.user.is_authenticated:
             return answer(request, *args, **kwargs)
         key = revision.cache_key("api", request.build_absolute_uri(), request.accepted_media_type)
         found = cache.get(key)

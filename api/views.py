@@ -21,7 +21,8 @@ from api.renderers import CSVRenderer, FormatsMixin, JSONLDRenderer
 from catalogue import filters
 from catalogue.index import SelectedRecords, index_for
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
-from catalogue.representations import representations
+from catalogue.models.base import REACHABLE
+from catalogue.representations import find, representations
 
 
 class RecordInUse(APIException):
@@ -43,15 +44,10 @@ class RepresentedReadsMixin:
         return self.get_paginated_response(page)
 
     def retrieve(self, request, *args, **kwargs):
-        found = (
-            self.get_queryset()
-            .filter(**{self.lookup_field: kwargs[self.lookup_field]})
-            .values_list("pk", "updated_at")
-            .first()
-        )
-        if found is None:
+        found = find(self.model, kwargs[self.lookup_field], using=self.get_queryset().db)
+        if found is None or not (self.sees_drafts() or found[1] in REACHABLE):
             raise Http404(f"No {self.model._meta.verbose_name} has this address.")
-        pk, self.changed_at = found
+        pk, _publication, self.changed_at = found
         return Response(self.represented([pk])[0])
 
     def represented(self, ids: Sequence[int]) -> Sequence[dict]:

@@ -6,6 +6,7 @@ records' addresses differ only by their key (slug, code or number), so each URL 
 once, with a marker where the key goes, and an address is that template with the key put in.
 """
 
+import re
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -15,6 +16,8 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 MARKER = "key-marker"
 # What `reverse()` leaves unquoted in an argument (django.urls.resolvers).
 SAFE = "!$&'()*+,;=/~:@"
+# What `quote()` leaves as it is: a slug, a code or a number needs no quoting.
+UNQUOTED = re.compile(r"[-\w.~]+\Z", re.ASCII)
 
 
 @lru_cache(maxsize=128)
@@ -28,4 +31,27 @@ def template(view_name: str, urlconf: str | None, script_prefix: str) -> tuple[s
 def path_to(view_name: str, key) -> str:
     """`reverse(view_name, args=[key])` for a view taking one key."""
     before, after = template(view_name, get_urlconf(), get_script_prefix())
-    return before + quote(str(key), safe=SAFE) + after
+    return before + quoted(key) + after
+
+
+def quoted(key) -> str:
+    text = str(key)
+    return text if UNQUOTED.match(text) else quote(text, safe=SAFE)
+
+
+class Addresses:
+    """Addresses of many records for one request, starting with `origin` (its scheme and host,
+    or "" for paths): each URL name's template is looked up once."""
+
+    def __init__(self, origin: str = ""):
+        self.origin = origin
+        self.urlconf, self.script_prefix = get_urlconf(), get_script_prefix()
+        self.templates: dict[str, tuple[str, str]] = {}
+
+    def of(self, view_name: str, key) -> str:
+        found = self.templates.get(view_name)
+        if found is None:
+            found = self.templates[view_name] = template(
+                view_name, self.urlconf, self.script_prefix
+            )
+        return self.origin + found[0] + quoted(key) + found[1]

@@ -6,6 +6,8 @@ parameter combine with OR, different parameters with AND. Each FilterSet also de
 `facets` (catalogue/facets.py): the filters whose values are counted beside the results.
 """
 
+import copy
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -110,13 +112,34 @@ class CatalogueFilterSet(django_filters.FilterSet):
     facets: tuple[Facet, ...] = ()
 
     def __init__(self, *args, **kwargs):
+        self.form_class()
         super().__init__(*args, **kwargs)
-        choices = [("relevance", "relevance"), *[(k, v[0]) for k, v in self.sort_options.items()]]
-        self.filters["sort"].extra["choices"] = choices
-        # A facet's title is how its filter reads everywhere (chips, errors).
-        for facet in self.facets:
-            if facet.param in self.filters:
-                self.filters[facet.param].label = facet.title
+
+    @classmethod
+    def form_class(cls) -> type:
+        """The form that validates a query string, made once per FilterSet (django-filter makes
+        one for each instance): its filters' labels are their facets' titles, as they read
+        everywhere (chips, errors), and `sort` offers relevance and the sort options."""
+        if "prepared_form_class" not in cls.__dict__:
+            # Its own filters: those declared on a base class (search, sort) are shared.
+            cls.base_filters = copy.deepcopy(cls.base_filters)
+            for declared in cls.base_filters.values():
+                # A field made before would lack the labels and choices set here.
+                declared.__dict__.pop("_field", None)
+            choices = [
+                ("relevance", "relevance"),
+                *[(k, v[0]) for k, v in cls.sort_options.items()],
+            ]
+            cls.base_filters["sort"].extra["choices"] = choices
+            for facet in cls.facets:
+                if facet.param in cls.base_filters:
+                    cls.base_filters[facet.param].label = facet.title
+            fields = {name: declared.field for name, declared in cls.base_filters.items()}
+            cls.prepared_form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+        return cls.prepared_form_class
+
+    def get_form_class(self) -> type:
+        return self.form_class()
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -8,9 +8,10 @@ record it links to beside the row's own fields. Related records are shown only w
 as on the site; a record it points to (a parent, a city) is named whatever its state.
 
 Representations are loaded for a list of ids in a fixed number of queries: one for the records'
-own rows and the records they point to, and one per relation. Each query is compiled by the ORM
-once per process (`RowQuery`) and then only given the ids, and no model instance is made: a page
-of fifty initiatives is nine queries and a few thousand dictionary entries. The API's lists,
+own rows and the records they point to, and one per relation, all sent together. Each query is
+compiled by the ORM once per process (catalogue/compiled.py) and then only given the ids, and no
+model instance is made: a page of fifty initiatives is nine queries and a few thousand dictionary
+entries. The API's lists,
 records and the answers to its writes all show this one representation; its serializers describe
 the same fields for writing and for the schema.
 """
@@ -20,11 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db import connections, models
+from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from catalogue.addresses import MARKER, path_to
+from catalogue.addresses import MARKER, Addresses
+from catalogue.compiled import TEXT_MARKER, CompiledQuery, run
 from catalogue.models import (
     SDG,
     Actor,
@@ -43,43 +45,6 @@ from catalogue.models.actors import SECTOR_OF_KIND, ActorKind
 from catalogue.models.base import choice_order
 from catalogue.models.courses import ProviderRole, course_state
 from catalogue.models.initiatives import ParticipationRole
-
-# An id no row has, standing for the list of ids while a query is compiled.
-IDS_MARKER = -7_319_114_257
-
-
-class RowQuery:
-    """A values_list query of the rows whose key is among some ids, compiled once: each use puts
-    the ids in and converts what the database gives as the ORM would (dates from SQLite's text,
-    for instance), without building the query again."""
-
-    def __init__(self, build: Callable[[list[int]], models.QuerySet], using: str):
-        queryset = build([IDS_MARKER])
-        compiler = queryset.query.get_compiler(using)
-        sql, params = compiler.as_sql()
-        position = list(params).index(IDS_MARKER)
-        pieces = sql.split("%s")
-        self.before, self.after = (
-            "%s".join(pieces[: position + 1]),
-            "%s".join(pieces[position + 1 :]),
-        )
-        self.params_before, self.params_after = params[:position], params[position + 1 :]
-        self.compiler = compiler
-        self.converters = compiler.get_converters(
-            [column[0] for column in compiler.select[: compiler.col_count]]
-        )
-        self.using = using
-
-    def rows(self, ids: list[int]) -> list[tuple]:
-        if not ids:
-            return []
-        sql = self.before + ", ".join(["%s"] * len(ids)) + self.after
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(sql, (*self.params_before, *ids, *self.params_after))
-            rows = cursor.fetchall()
-        if self.converters:
-            rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
-        return rows
 
 
 @cache
@@ -107,18 +72,21 @@ def title_field(model: type[models.Model]) -> str:
     return TITLE_FIELDS.get(model, "name")
 
 
-def brief(model: type[models.Model], key, title: str, origin: str) -> dict:
-    """A related object in a few words, with where to find it (`origin` is the scheme and host
-    the addresses start with)."""
+def brief(model: type[models.Model], key, title: str, addresses: Addresses) -> dict:
+    """A related object in a few words, with where to find it."""
     route = api_route(model)
     data = {
         lookup_field(model): key,
         "name": title,
-        "url": origin + path_to(route, key) if route else None,
+        "url": addresses.of(route, key) if route else None,
     }
     if issubclass(model, Record):
-        data["html_url"] = origin + path_to(f"catalogue:{model._meta.model_name}-detail", key)
+        data["html_url"] = addresses.of(page_route(model), key)
     return data
+
+
+def page_route(model: type[Record]) -> str:
+    return f"catalogue:{model._meta.model_name}-detail"
 
 
 def machine_value(value):
@@ -216,22 +184,32 @@ class Loader:
 
     def __init__(self, representation: Representation, using: str):
         self.representation = representation
+        self.using = using
         model = representation.model
         self.columns = representation.own_columns()
-        self.own = RowQuery(
+        self.own = CompiledQuery(
             lambda ids: model._default_manager.filter(pk__in=ids).values_list(*self.columns),
             using,
         )
-        self.related: dict[str, tuple[type[models.Model], RowQuery]] = {}
+        self.related: dict[str, tuple[type[models.Model], CompiledQuery]] = {}
         for name in representation.fields:
             kind = representation.kind_of(name)
             if kind == "many":
                 self.related[name] = self.many_query(name, using)
             elif kind == "links":
                 self.related[name] = self.links_query(representation.links[name], using)
-        self.extra = {name: RowQuery(build, using) for name, build in extra_queries(model).items()}
+        self.extra = {
+            name: CompiledQuery(build, using) for name, build in extra_queries(model).items()
+        }
+        self.by_slug = CompiledQuery(
+            lambda slugs: model._default_manager.filter(slug__in=slugs).values_list(
+                "pk", "publication", "updated_at"
+            ),
+            using,
+            marker=TEXT_MARKER,
+        )
 
-    def many_query(self, name: str, using: str) -> tuple[type[models.Model], RowQuery]:
+    def many_query(self, name: str, using: str) -> tuple[type[models.Model], CompiledQuery]:
         field = self.representation.model._meta.get_field(name)
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
@@ -251,9 +229,9 @@ class Loader:
                 )
             )
 
-        return related, RowQuery(build, using)
+        return related, CompiledQuery(build, using)
 
-    def links_query(self, links: Links, using: str) -> tuple[type[models.Model], RowQuery]:
+    def links_query(self, links: Links, using: str) -> tuple[type[models.Model], CompiledQuery]:
         relation = self.representation.model._meta.get_field(links.relation)
         link_model, owner = relation.related_model, relation.field.name
         related = link_model._meta.get_field(links.side).related_model
@@ -273,24 +251,28 @@ class Loader:
                 )
             )
 
-        return related, RowQuery(build, using)
+        return related, CompiledQuery(build, using)
 
     def load(self, ids: list[int], origin: str) -> list[dict]:
         """The representations of the records with `ids` that exist, in the order of `ids`;
         their addresses start with `origin` (scheme and host)."""
         representation = self.representation
         model = representation.model
-        page_route = f"catalogue:{model._meta.model_name}-detail"
-        api = api_route(model)
+        addresses = Addresses(origin)
+        page, api = page_route(model), api_route(model)
         kinds = {name: representation.kind_of(name) for name in representation.fields}
+        own_rows, *related_rows = run(
+            self.using,
+            [(query, ids) for query in [self.own, *self.extra.values()]]
+            + [(query, ids) for _related, query in self.related.values()],
+        )
+        extra_rows = dict(zip(self.extra, related_rows[: len(self.extra)], strict=True))
+        related_rows = dict(zip(self.related, related_rows[len(self.extra) :], strict=True))
         records, inputs = {}, {}
-        for row in self.own.rows(ids):
+        for row in own_rows:
             values = dict(zip(self.columns, row, strict=True))
             slug = values["slug"]
-            record = {
-                "url": origin + path_to(api, slug),
-                "html_url": origin + path_to(page_route, slug),
-            }
+            record = {"url": addresses.of(api, slug), "html_url": addresses.of(page, slug)}
             record.update((name, machine_value(values[name])) for name in RECORD_FIELDS)
             for name, kind in kinds.items():
                 if kind == "own":
@@ -299,24 +281,23 @@ class Loader:
                     target = model._meta.get_field(name).related_model
                     key = values[f"{name}__{lookup_field(target)}"]
                     title = values[f"{name}__{title_field(target)}"]
-                    record[name] = None if key is None else brief(target, key, title, origin)
+                    record[name] = None if key is None else brief(target, key, title, addresses)
                 elif kind in ("many", "links"):
                     record[name] = []
             records[values["pk"]] = record
             inputs[values["pk"]] = values
-        found = list(records)
-        for name, query in self.extra.items():
+        for name, rows in extra_rows.items():
             for values in inputs.values():
                 values[name] = []
-            for owner, *row in query.rows(found):
+            for owner, *row in rows:
                 inputs[owner][name].append(tuple(row))
         for pk, record in records.items():
             for name, derive in representation.derived.items():
                 record[name] = derive(inputs[pk])
-        for name, (related, query) in self.related.items():
+        for name, (related, _query) in self.related.items():
             links = representation.links.get(name)
-            for owner, key, title, *fields in query.rows(found):
-                shown = brief(related, key, title, origin)
+            for owner, key, title, *fields in related_rows[name]:
+                shown = brief(related, key, title, addresses)
                 if links is not None:
                     shown = {links.side: shown}
                     shown.update(
@@ -499,10 +480,20 @@ REPRESENTATIONS = {
 _loaders: dict[tuple[str, type], Loader] = {}
 
 
-def representations(model: type[Record], ids: list[int], origin: str, *, using: str) -> list[dict]:
-    """The representations of the records of `model` with `ids`, in order, their addresses
-    starting with `origin` (the scheme and host of the request)."""
+def loader_of(model: type[Record], using: str) -> Loader:
     loader = _loaders.get((using, model))
     if loader is None:
         loader = _loaders[(using, model)] = Loader(REPRESENTATIONS[model], using)
-    return loader.load(ids, origin)
+    return loader
+
+
+def representations(model: type[Record], ids: list[int], origin: str, *, using: str) -> list[dict]:
+    """The representations of the records of `model` with `ids`, in order, their addresses
+    starting with `origin` (the scheme and host of the request)."""
+    return loader_of(model, using).load(ids, origin)
+
+
+def find(model: type[Record], slug: str, *, using: str) -> tuple | None:
+    """(id, publication, when it was last saved) of the record of `model` with `slug`, or None."""
+    found = loader_of(model, using).by_slug.rows([slug])
+    return found[0] if found else None

@@ -114,7 +114,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # token in the database, which every process reads, rather than by expiry. At most 1,000
 # entries, the largest (a page of 500 records from the API) a few hundred kilobytes. CACHE=off
 # computes every answer afresh (the benchmark's cold runs), and turns the API's rate limits off.
-if os.environ.get("CACHE", "on") == "off":
+REMEMBER_ANSWERS = os.environ.get("CACHE", "on") != "off"
+if not REMEMBER_ANSWERS:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 else:
     CACHES = {

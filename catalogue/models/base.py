@@ -87,6 +87,10 @@ class Publication(models.TextChoices):
     ARCHIVED = "archived", "archived"
 
 
+# What readers may open by URL: archived records stay citable.
+REACHABLE = (Publication.PUBLISHED, Publication.ARCHIVED)
+
+
 def published_only(model: type[models.Model], relation: str) -> models.Prefetch | str:
     """A prefetch of `relation` that leaves out unpublished records."""
     related_model = model._meta.get_field(relation).related_model
@@ -127,7 +131,7 @@ class RecordQuerySet(models.QuerySet):
 
     def reachable(self):
         """What readers may open by URL: archived records stay citable."""
-        return self.filter(publication__in=[Publication.PUBLISHED, Publication.ARCHIVED])
+        return self.filter(publication__in=REACHABLE)
 
     def search(self, text: str):
         return search(self, text)
