@@ -12,10 +12,11 @@ work for such small queries, and each round trip costs both processes a wake-up.
 its own queries unprepared, for connection poolers; a pooler in front of Sciplo must keep
 prepared statements (PgBouncer 1.21 or later does, with `max_prepared_statements`).
 
-Statements go through Django's cursor wrappers, so that query logging and the tests' query
-counts see them like any other.
+Statements go through Django's execute wrappers and query log, so that logging and the tests'
+query counts see them like any other.
 """
 
+import time
 from collections.abc import Callable, Sequence
 
 from django.db import connections, models
@@ -86,30 +87,36 @@ def run(using: str, reads: list[tuple[CompiledQuery, Sequence]]) -> list[list[tu
                 cursor.execute(*statement)
                 results.append(cursor.fetchall())
     else:
-        connection.ensure_connection()
-        raw = connection.connection
-        # Prepared from the first use: these statements are run again and again.
-        raw.prepare_threshold = 0
-        cursors = []
-        with raw.pipeline():
-            for statement in statements:
-                if statement is None:
-                    cursors.append(None)
-                    continue
-                cursor = prepared_cursor(connection)
-                cursor.execute(*statement)
-                cursors.append(cursor)
-            results = [cursor.fetchall() if cursor else [] for cursor in cursors]
-            for cursor in cursors:
-                if cursor:
-                    cursor.close()
+        results = run_prepared(connection, statements)
     return [query.converted(rows) for (query, _keys), rows in zip(reads, results, strict=True)]
 
 
-def prepared_cursor(connection):
-    """A cursor of `connection` that binds parameters on the server, so that its statements can
-    be prepared, wrapped as Django wraps its own cursors."""
-    cursor = ServerBindingCursor(connection.connection)
+def run_prepared(connection, statements: list[tuple[str, tuple] | None]) -> list[list[tuple]]:
+    """Runs `statements` on PostgreSQL in one pipeline, each prepared. They go through Django's
+    execute wrappers, and are logged as Django logs its queries when it does (its debug cursor
+    cannot render a statement bound on the server)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    # Prepared from the first use: these statements are run again and again.
+    raw.prepare_threshold = 0
+    started = time.monotonic()
+    cursors = []
+    with raw.pipeline():
+        for statement in statements:
+            if statement is None:
+                cursors.append(None)
+                continue
+            cursor = connection.make_cursor(ServerBindingCursor(raw))
+            cursor.execute(*statement)
+            cursors.append(cursor)
+        results = [cursor.fetchall() if cursor else [] for cursor in cursors]
+    for cursor in cursors:
+        if cursor:
+            cursor.close()
     if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
+        each = (time.monotonic() - started) / max(1, len(cursors))
+        for statement in statements:
+            if statement is not None:
+                sql = connection.ops.compose_sql(*statement)
+                connection.queries_log.append({"sql": sql, "time": f"{each:.3f}"})
+    return results

@@ -1261,9 +1261,9 @@ def generate_catalogue(
             # and the stored search documents built here.
             revision.advance()
             analyze()
+            started = time.monotonic()
+            update_all_search_vectors()
             if connection.vendor == "postgresql":
-                started = time.monotonic()
-                update_all_search_vectors()
                 analyze(*map(search_model, searched_models()))
-                progress(f"search documents: {time.monotonic() - started:.1f} s")
+            progress(f"search documents: {time.monotonic() - started:.1f} s")
     return {model._meta.label: count for model, count in writer.counts.items()}

@@ -34,7 +34,7 @@ from catalogue.documents import (
 )
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Record, Version
 from catalogue.models.curation import VersionAction
-from catalogue.search import records_naming, update_search_vectors
+from catalogue.search import forget_documents, records_naming, update_search_vectors
 
 RECORD_MODELS: tuple[type[Record], ...] = (City, Actor, Initiative, Course, Agreement)
 RecordKey = tuple[type[Record], int]
@@ -248,6 +248,7 @@ def record_deleting(sender, instance, **kwargs) -> None:
 
 def record_deleted(sender, instance, **kwargs) -> None:
     _being_deleted.set(_being_deleted.get() - {(sender, instance.pk)})
+    forget_documents(sender, [instance.pk], using=instance._state.db)
 
 
 def link_row_changed(sender, instance, *, model: type[Record], owner: str, **kwargs) -> None:

@@ -297,7 +297,8 @@ class Selection:
                 continue
             declared = filterset.filters[name]
             if name == "q":
-                matched = search_ranks(index.model, value, using=index.using)
+                ranked = (data.get("sort") or "relevance") == "relevance"
+                matched = search_ranks(index.model, value, ranked=ranked, using=index.using)
                 if matched is None:
                     continue
                 ids, ranks = matched

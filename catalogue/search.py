@@ -2,17 +2,20 @@
 
 Each record model lists where its text lives in `search_fields`: (weight, path) pairs, weight "A"
 (names) to "C" (long text). A path may cross a relation, so an initiative is found by its actors'
-acronyms or its cities' names. PostgreSQL matches every word as a prefix against a weighted
-document and ranks by relevance; SQLite, which has no ranking, matches every word as a substring
-and puts records whose name matches first.
+acronyms or its cities' names. Every word of a search matches as the start of a word of the
+document, stemmed (a search for "oceans" finds "ocean"), and results are ranked by relevance,
+the weights counting.
 
-On PostgreSQL the weighted document is stored, one row per record in the record's search table
-(catalogue/models/search.py) with a GIN index, so that a search reads an index instead of
-building every record's document. `update_search_vectors` rebuilds the documents of the records
-a write touched, and of the records whose documents include their names (renaming an actor
-changes its initiatives'): `catalogue.history` calls it when a recording ends, and, outside any
-recording, as each write happens. Writes that send no signals (bulk_create, fixtures loaded raw,
-queryset updates) call it themselves, or `manage.py update_search_vectors` afterwards.
+Each record's document is stored, built from its fields and relations, so that a search reads an
+index instead of building every record's document: on PostgreSQL as a weighted `tsvector`, one
+row per record in the record's search table (catalogue/models/search.py) with a GIN index, ranked
+by `ts_rank`; on SQLite in an FTS5 table of the same name with `_fts` added, one column per weight
+(migration 0008), ranked by `bm25` with the same weights. `update_search_vectors` rebuilds the
+documents of the records a write touched, and of the records whose documents include their names
+(renaming an actor changes its initiatives'): `catalogue.history` calls it when a recording ends,
+and, outside any recording, as each write happens. Writes that send no signals (bulk_create,
+fixtures loaded raw, queryset updates) call it themselves, or `manage.py update_search_vectors`
+afterwards.
 """
 
 import re
@@ -22,14 +25,17 @@ import numpy as np
 from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import Case, F, Q, Value, When
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import F, FloatField, Q, Value
+from django.db.models.expressions import RawSQL
 
 SEARCH_CONFIG = "english"
 WEIGHTS = ("A", "B", "C", "D")
 WORD = re.compile(r"\w+")
-# Record ids per statement: PostgreSQL takes at most 65,535 parameters in one.
+# Record ids per statement: PostgreSQL takes at most 65,535 parameters in one, SQLite 32,766.
 UPDATE_CHUNK_SIZE = 10_000
+# ts_rank's default weight of each class, D to A, which bm25 is given too.
+RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
 
 
 def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
@@ -39,7 +45,7 @@ def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
         return queryset.annotate(search_rank=Value(0.0))
     if connections[queryset.db].vendor == "postgresql":
         return search_postgres(queryset, words)
-    return search_substrings(queryset, words)
+    return search_sqlite(queryset, words)
 
 
 def is_many(model: type[models.Model], path: str) -> bool:
@@ -124,9 +130,7 @@ def update_search_vectors(
     written: Mapping[type[models.Model], Iterable], *, using: str = DEFAULT_DB_ALIAS
 ) -> None:
     """Rebuilds the stored documents of the records `written` (model → ids) and of every record
-    whose document includes text of one of them; nothing but on PostgreSQL."""
-    if connections[using].vendor != "postgresql":
-        return
+    whose document includes text of one of them."""
     written = {model: list(pks) for model, pks in written.items() if pks}
     for model in searched_models():
         for named, pks in written.items():
@@ -140,10 +144,7 @@ def update_search_vectors(
 
 
 def records_naming(record: models.Model) -> set[tuple[type[models.Model], object]]:
-    """(model, id) of the records whose documents include text of `record`; none but on
-    PostgreSQL, the only database that stores documents."""
-    if connections[record._state.db or DEFAULT_DB_ALIAS].vendor != "postgresql":
-        return set()
+    """(model, id) of the records whose documents include text of `record`."""
     return {
         (model, pk)
         for model in searched_models()
@@ -153,20 +154,24 @@ def records_naming(record: models.Model) -> set[tuple[type[models.Model], object
 
 
 def update_all_search_vectors(*, missing_only: bool = False, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Rebuilds the stored document of every record (or only of the records that lack one), in
-    one statement per kind of record: after writes that send no signals. Nothing but on
-    PostgreSQL."""
-    if connections[using].vendor != "postgresql":
-        return
+    """Rebuilds the stored document of every record (or only of the records that lack one): after
+    writes that send no signals."""
     for model in searched_models():
-        store_documents(
-            model, Q(search_document__isnull=True) if missing_only else Q(), using=using
-        )
+        if connections[using].vendor != "postgresql":
+            store_fts_documents(model, missing_only=missing_only, using=using)
+        else:
+            condition = Q(search_document__isnull=True) if missing_only else Q()
+            store_documents(model, condition, using=using)
 
 
 def store_documents(model: type[models.Model], condition: Q, *, using: str) -> None:
-    """Writes the documents of `model`'s records that meet `condition` in one statement, which
-    inserts or replaces each one."""
+    """Writes the documents of `model`'s records that meet `condition`: on PostgreSQL in one
+    statement, which inserts or replaces each one."""
+    if connections[using].vendor != "postgresql":
+        manager = model._default_manager.db_manager(using)
+        ids = list(manager.filter(condition).order_by().values_list("pk", flat=True).distinct())
+        store_fts_rows(model, ids, using=using)
+        return
     manager = model._default_manager.db_manager(using)
     # A subquery, not a join, keeps each record once however many of its relations match.
     records = manager.filter(pk__in=manager.filter(condition).values("pk"))
@@ -191,40 +196,139 @@ def searched_models() -> list[type[models.Model]]:
     ]
 
 
-def search_substrings(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
+def fts_table(model: type[models.Model]) -> str:
+    """SQLite's FTS5 table of `model`'s documents."""
+    return f"{search_model(model)._meta.db_table}_fts"
+
+
+def fts_columns() -> list[str]:
+    """The FTS5 table's columns: one per weight, "a" for weight A."""
+    return [weight.lower() for weight in WEIGHTS]
+
+
+def fts_query(words: list[str]) -> str:
+    """An FTS5 query matching every word as the start of a word."""
+    return " AND ".join('"{}"*'.format(word.replace('"', '""')) for word in words)
+
+
+def bm25_rank(table: str) -> str:
+    """SQL of a matching row's relevance, higher for better (bm25 gives lower for better)."""
+    weights = ", ".join(str(RANK_WEIGHTS[weight]) for weight in WEIGHTS)
+    return f"-bm25({table}, {weights})"
+
+
+def search_sqlite(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
     model = queryset.model
-    for word in words:
-        # A related path is searched in a subquery of its own: joining every to-many path in
-        # one query would match the word against each combination of an initiative's actors
-        # and cities, a hundred times the rows at 100,000 initiatives.
-        anywhere = Q()
-        for _weight, path in model.search_fields:
-            condition = Q(**{f"{path}__icontains": word})
-            if is_many(model, path):
-                matching = model._default_manager.filter(condition).values("pk")
-                condition = Q(pk__in=matching)
-            anywhere |= condition
-        queryset = queryset.filter(anywhere)
-    name_matches = Q()
-    for word in words:
-        name_matches &= Q(name__icontains=word)
-    return queryset.annotate(
-        search_rank=Case(When(name_matches, then=Value(1.0)), default=Value(0.0))
+    table = fts_table(model)
+    key = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    query = fts_query(words)
+    matching = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [query])
+    rank = RawSQL(
+        f"SELECT {bm25_rank(table)} FROM {table} WHERE {table} MATCH %s AND rowid = {key}",
+        [query],
+        output_field=FloatField(),
     )
+    return queryset.filter(pk__in=matching).annotate(search_rank=rank)
 
 
-def search_ranks(model: type[models.Model], text: str, *, using: str = DEFAULT_DB_ALIAS):
-    """(ids, ranks) of every record of `model` matching every word of `text`, as two arrays, or
-    None when `text` has no word to search for (every record matches, all equal)."""
+def document_texts(model: type[models.Model], ids: list[int], *, using: str) -> dict:
+    """{id: [text of weight A, B, C, D]} of the records of `model` with `ids`: the words SQLite
+    indexes, each path's values in their order."""
+    manager = model._default_manager.db_manager(using)
+    texts = {pk: [[] for _weight in WEIGHTS] for pk in ids}
+    own = [(weight, path) for weight, path in model.search_fields if not is_many(model, path)]
+    for pk, *values in manager.filter(pk__in=ids).values_list("pk", *(p for _w, p in own)):
+        for (weight, _path), value in zip(own, values, strict=True):
+            if value:
+                texts[pk][WEIGHTS.index(weight)].append(str(value))
+    for weight, path in model.search_fields:
+        if (weight, path) in own:
+            continue
+        rows = manager.filter(pk__in=ids).order_by("pk", path).values_list("pk", path)
+        for pk, value in rows.distinct():
+            if value:
+                texts[pk][WEIGHTS.index(weight)].append(str(value))
+    return {pk: [" ".join(parts) for parts in weights] for pk, weights in texts.items()}
+
+
+def store_fts_rows(model: type[models.Model], ids: list[int], *, using: str) -> None:
+    """Writes the FTS5 rows of the records of `model` with `ids`, and drops those of the ids no
+    record has any more."""
+    table = fts_table(model)
+    columns = fts_columns()
+    # One transaction: SQLite would otherwise commit, and sync the file, after every row.
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        for start in range(0, len(ids), UPDATE_CHUNK_SIZE):
+            chunk = ids[start : start + UPDATE_CHUNK_SIZE]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", chunk)
+            documents = document_texts(model, chunk, using=using)
+            found = model._default_manager.db_manager(using).filter(pk__in=chunk)
+            rows = [(pk, *documents[pk]) for pk in found.values_list("pk", flat=True)]
+            cursor.executemany(
+                f"INSERT INTO {table} (rowid, {', '.join(columns)}) "
+                f"VALUES (%s, {', '.join(['%s'] * len(columns))})",
+                rows,
+            )
+
+
+def store_fts_documents(model: type[models.Model], *, missing_only: bool, using: str) -> None:
+    manager = model._default_manager.db_manager(using)
+    ids = manager.order_by("pk").values_list("pk", flat=True)
+    if missing_only:
+        ids = ids.exclude(pk__in=RawSQL(f"SELECT rowid FROM {fts_table(model)}", []))
+    else:
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {fts_table(model)}")
+    store_fts_rows(model, list(ids), using=using)
+
+
+def forget_documents(model: type[models.Model], ids: list[int], *, using: str) -> None:
+    """Drops the documents of deleted records: SQLite's, which no foreign key deletes with them
+    (PostgreSQL's search tables do)."""
+    if connections[using].vendor == "postgresql" or model not in searched_models():
+        return
+    marks = ", ".join(["%s"] * len(ids))
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"DELETE FROM {fts_table(model)} WHERE rowid IN ({marks})", ids)
+
+
+def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: str):
+    """(ids, ranks) of every record of `model` matching every word of `text`, as two arrays (the
+    ranks all 0 unless `ranked`), or None when `text` has no word to search for (every record
+    matches, all equal).
+
+    The matches come back as text joined in the database, which numpy reads at once: a common
+    word matches most of the catalogue, and a row per match cost more than finding them."""
     words = WORD.findall(text)
     if not words:
         return None
-    records = search(model._default_manager.db_manager(using).all(), text)
-    rows = records.order_by().values_list("pk", "search_rank")
-    sql, params = rows.query.sql_with_params()
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
-    ids = np.fromiter((pk for pk, _rank in found), dtype=np.int64, count=len(found))
-    ranks = np.fromiter((rank for _pk, rank in found), dtype=np.float64, count=len(found))
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        query = SearchQuery(
+            " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
+        )
+        matches = search_model(model)._default_manager.db_manager(using).filter(vector=query)
+        if ranked:
+            matches = matches.annotate(rank=SearchRank(F("vector"), query))
+        columns = ["record_id", *(["rank"] if ranked else [])]
+        sql, params = matches.values_list(*columns).query.sql_with_params()
+        joined = "string_agg(id::text, ' ')" + (", string_agg(rank::text, ' ')" if ranked else "")
+        sql = f"SELECT * FROM ({sql}) AS found ({', '.join(['id', 'rank'][: len(columns)])})"
+    else:
+        table = fts_table(model)
+        rank = f", {bm25_rank(table)} AS rank" if ranked else ""
+        sql = f"SELECT rowid AS id{rank} FROM {table} WHERE {table} MATCH %s"
+        params = [fts_query(words)]
+        joined = "group_concat(id, ' ')"
+        if ranked:
+            # Every digit, so that ranks order as the database orders them.
+            joined += ", group_concat(printf('%%.17g', rank), ' ')"
+        # Materialised: flattened into the aggregate, bm25 would lose the MATCH it ranks.
+        sql = f"WITH found AS MATERIALIZED ({sql}) SELECT * FROM found"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {joined} FROM ({sql}) AS matches", params)
+        found = cursor.fetchone()
+    ids = np.fromstring(found[0] or "", dtype=np.int64, sep=" ")
+    ranks = np.fromstring(found[1] or "", sep=" ") if ranked else np.zeros(len(ids))
     return ids, ranks

@@ -158,21 +158,6 @@ class Initiative(Record):
                 violation_error_message="Only a completed or suspended initiative has an end year.",
             ),
         ]
-        # What readers' lists read (docs/performance.md): published initiatives by name, for
-        # the default order and deep pages; and the facet columns with the id, so that counting
-        # a facet under the other filters reads only this index.
-        indexes = [
-            models.Index(
-                fields=["name", "id"],
-                condition=Q(publication="published"),
-                name="initiative_published_by_name",
-            ),
-            models.Index(
-                fields=["status", "level", "kind", "id"],
-                condition=Q(publication="published"),
-                name="initiative_published_facets",
-            ),
-        ]
 
     def clean(self) -> None:
         super().clean()

@@ -1,14 +1,14 @@
 """manage.py update_search_vectors: rebuild the stored search documents of every record."""
 
 from django.core.management.base import BaseCommand
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 
 from catalogue.search import update_all_search_vectors
 
 
 class Command(BaseCommand):
     help = (
-        "Rebuilds the stored search document of every record (PostgreSQL), after writes that "
+        "Rebuilds the stored search document of every record, after writes that "
         "bypass the catalogue's signals: bulk inserts, raw fixture loads, direct SQL."
     )
 
@@ -19,8 +19,5 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(self, *args, missing, database, **options):
-        if connections[database].vendor != "postgresql":
-            self.stdout.write("Only PostgreSQL stores search documents: nothing to do.")
-            return
         update_all_search_vectors(missing_only=missing, using=database)
         self.stdout.write(self.style.SUCCESS("Search documents are up to date."))
