@@ -50,8 +50,12 @@ class FormatsMixin:
 
     def csv_response(self, request):
         """The list's whole result, streamed: the JSON list's records, filters, search and sort,
-        without its pages. A viewset with a `list` of its own calls this for CSV."""
-        return export_response(request, self.filter_queryset(self.get_queryset()), "csv")
+        without its pages (the viewset's `exported_ids(records)`, in order)."""
+        records = self.get_queryset()
+        return export_response(
+            request, records.model, self.exported_ids(records), "csv", using=records.db
+        )
+
 
     def retrieve(self, request, *args, **kwargs):
         if not isinstance(request.accepted_renderer, JSONLDRenderer):

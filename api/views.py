@@ -19,7 +19,7 @@ from api import serializers
 from api.http import ConditionalGetMixin, RememberedReadsMixin
 from api.renderers import CSVRenderer, FormatsMixin, JSONLDRenderer
 from catalogue import filters
-from catalogue.index import SelectedRecords, index_for
+from catalogue.index import SelectedRecords, Selection, index_for
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
 from catalogue.models.base import REACHABLE
 from catalogue.representations import find, representations
@@ -36,12 +36,19 @@ class RepresentedReadsMixin:
     (catalogue/representations.py), loaded from rows."""
 
     def list(self, request, *args, **kwargs):
-        self.filterset = self.valid_filterset(self.get_queryset())
-        self.selection = index_for(self.filterset_class).select(
-            self.filterset, published_only=not self.sees_drafts()
-        )
+        self.selection = self.selected(self.get_queryset())
         page = self.paginate_queryset(SelectedRecords(self.selection, self.represented))
         return self.get_paginated_response(page)
+
+    def exported_ids(self, records) -> Sequence[int]:
+        return self.selected(records).ids()
+
+    def selected(self, records) -> Selection:
+        """The records the query string selects, in the list index of their kind."""
+        self.filterset = self.valid_filterset(records)
+        return index_for(self.filterset_class, using=records.db).select(
+            self.filterset, published_only=not self.sees_drafts()
+        )
 
     def retrieve(self, request, *args, **kwargs):
         found = find(self.model, kwargs[self.lookup_field], using=self.get_queryset().db)
@@ -170,6 +177,9 @@ class ReferenceViewSet(
 
     renderer_classes = [JSONRenderer, CSVRenderer]
     filter_backends = []
+
+    def exported_ids(self, records) -> Sequence[int]:
+        return list(records.values_list("pk", flat=True))
 
 
 class ThemeViewSet(ReferenceViewSet):

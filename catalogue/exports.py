@@ -2,21 +2,27 @@
 JSON, streamed. The site's list pages and the API's CSV lists both export through here.
 
 Relations are flattened to their names joined by "; " so a spreadsheet stays readable; a record's
-`url` column leads back to its page. The database names a row's to-many relations in the rows' own
-query (`RelatedNames`), so an export costs the same queries however many rows it holds.
+`url` column leads back to its page. An export is given the ids of its records in their order
+(a list's, from the list index); it writes them into a temporary table with their positions, and
+reads every row in one query and each to-many column in one query more, all in that order, so
+that an export costs the same queries however many rows it holds, and the rows stream through
+without the whole export ever being held in memory.
 """
 
 import csv
+import datetime
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import models
-from django.db.models import Aggregate, Case, F, OuterRef, RowRange, Subquery, Value, When, Window
-from django.db.models.functions import Coalesce, Concat
+from django.db import connections, models
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
 
+from catalogue.addresses import Addresses
 from catalogue.models import (
     SDG,
     Actor,
@@ -25,100 +31,30 @@ from catalogue.models import (
     Country,
     Course,
     Initiative,
+    Publication,
     Record,
     Source,
     Theme,
 )
-
-Column = tuple[str, Callable[[models.Model], object]]
+from catalogue.models.actors import SECTOR_OF_KIND, ActorKind
+from catalogue.models.courses import course_state
+from catalogue.partial_dates import DatePrecision, PartialDate
 
 NAME_SEPARATOR = "; "
+# Rows are read from the database, and written out, this many at a time: an export of any
+# length holds one batch in memory.
+CHUNK_SIZE = 1000
+# Rows fetched from the database at a time.
+READ_SIZE = 5000
 
 
-class JoinedText(Aggregate):
-    """Texts joined by `NAME_SEPARATOR`.
-
-    Used as a plain aggregate it joins them in no promised order: SQLite takes an ORDER BY inside
-    group_concat only from 3.44, and neither database promises to keep a subquery's order. Both
-    read a window's frame in the window's order, though, so `RelatedNames` orders the names by
-    using this over an ordered window.
-    """
-
-    function = "GROUP_CONCAT"
-    output_field = models.TextField()
-
-    def __init__(self, expression, **extra):
-        super().__init__(expression, Value(NAME_SEPARATOR), **extra)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
-
-
-def display_name(model: type[models.Model]) -> models.Expression:
-    """What `str()` gives for a record of `model`, computed by the database: its name, followed
-    for an actor by its acronym (as `Actor.__str__`)."""
-    if model is Actor:
-        return Case(
-            When(acronym="", then=F("name")),
-            default=Concat("name", Value(" ("), "acronym", Value(")")),
-            output_field=models.TextField(),
-        )
-    return F("name")
-
-
-@dataclass(frozen=True)
-class RelatedNames:
-    """A column naming the records related through the to-many `relation`: published ones only
-    when they are records (as a list's prefetch, `published_only`, has them), each once, in their
-    model's order, joined by `NAME_SEPARATOR`.
-
-    `annotation` computes it in the rows' own query, under `annotation_name`; the column reads it
-    from there.
-    """
-
-    relation: str
-
-    @property
-    def annotation_name(self) -> str:
-        return f"{self.relation}_names"
-
-    def annotation(self, model: type[models.Model]) -> Coalesce:
-        field = model._meta.get_field(self.relation)
-        related_model = field.related_model
-        related = related_model._default_manager.order_by()
-        if issubclass(related_model, Record):
-            related = related.published()
-        # Choosing the related records among the ids their links hold, rather than joining the
-        # links, names each one once however many links join them (an actor providing a course in
-        # two roles).
-        linked_ids = field.remote_field.through._default_manager.filter(
-            **{field.m2m_field_name(): OuterRef(OuterRef("pk"))}
-        ).values(field.m2m_reverse_field_name())
-        # In order through an ordered window: see `JoinedText`.
-        names = Window(
-            JoinedText(display_name(related_model)),
-            order_by=[*related_model._meta.ordering, "pk"],
-            frame=RowRange(start=None, end=None),
-        )
-        # The frame is the whole window, so every row holds every name: the first one will do.
-        first = related.filter(pk__in=linked_ids).annotate(names=names).values("names")[:1]
-        return Coalesce(Subquery(first), Value(""), output_field=models.TextField())
-
-    def __call__(self, record: models.Model) -> str:
-        return getattr(record, self.annotation_name)
-
-
-@dataclass(frozen=True)
-class ChoiceLabel:
-    """A column showing the label of a choice field's value, as `get_<field>_display()` does but
-    from a table made once per model: Django's rebuilds it at every call, which took a fifth of an
-    export's time."""
-
-    field: str
-
-    def __call__(self, record: models.Model) -> str:
-        value = getattr(record, self.field)
-        return choice_labels(type(record), self.field).get(value, value)
+def plain(value):
+    """A value as a row gives it: nothing as "", a date or time in ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 @cache
@@ -126,65 +62,159 @@ def choice_labels(model: type[models.Model], field: str) -> dict:
     return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
-def partial(value) -> str:
-    return value.iso if value else ""
+# A column reads a row's values through a function made once per export from where each of its
+# paths stands in the row (`at`): an export calls it for every cell.
+Reader = Callable[[tuple], object]
 
+
+@dataclass(frozen=True)
+class Field:
+    """A value of the record, or of a record it points to (`country__name`)."""
+
+    path: str
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.path,)
+
+    def reader(self, model, at: dict[str, int]) -> Reader:
+        index = at[self.path]
+        return lambda row: plain(row[index])
+
+
+@dataclass(frozen=True)
+class Label(Field):
+    """The label of a choice field's value."""
+
+    def reader(self, model, at: dict[str, int]) -> Reader:
+        index, labels = at[self.path], choice_labels(model, self.path)
+        return lambda row: labels.get(row[index], row[index])
+
+
+@dataclass(frozen=True)
+class PublishedName(Field):
+    """The name of the record the foreign key `path` points to, when it is published."""
+
+    def paths(self) -> tuple[str, ...]:
+        return (f"{self.path}__name", f"{self.path}__publication")
+
+    def reader(self, model, at: dict[str, int]) -> Reader:
+        name, publication = at[f"{self.path}__name"], at[f"{self.path}__publication"]
+        return lambda row: row[name] if row[publication] == Publication.PUBLISHED else ""
+
+
+@dataclass(frozen=True)
+class Partial(Field):
+    """A partial date as ISO 8601 at its precision ("2019", "2022-07")."""
+
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, f"{self.path}_precision")
+
+    def reader(self, model, at: dict[str, int]) -> Reader:
+        day, precision = at[self.path], at[f"{self.path}_precision"]
+
+        def read(row):
+            if not (row[day] and row[precision]):
+                return ""
+            return PartialDate(row[day], DatePrecision(row[precision])).iso
+
+        return read
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A value computed from `inputs`, the record's own fields."""
+
+    inputs: tuple[str, ...]
+    compute: Callable[..., object]
+
+    def paths(self) -> tuple[str, ...]:
+        return self.inputs
+
+    def reader(self, model, at: dict[str, int]) -> Reader:
+        indexes, compute = [at[name] for name in self.inputs], self.compute
+        return lambda row: compute(*(row[index] for index in indexes))
+
+
+@dataclass(frozen=True)
+class Names:
+    """The records related through the to-many `relation`, by name: published ones only when
+    they are records, each once, in their model's order, joined by `NAME_SEPARATOR`. An actor is
+    named with its acronym, as it reads everywhere. Read from a query of their own as the rows
+    go by (`NamesInOrder`)."""
+
+    relation: str
+
+    def paths(self) -> tuple[str, ...]:
+        return ()
+
+
+Column = tuple[str, Field | Derived | Names]
 
 RECORD_COLUMNS: tuple[Column, ...] = (
-    ("slug", lambda r: r.slug),
-    ("name", lambda r: r.name),
-    ("summary", lambda r: r.summary),
+    ("slug", Field("slug")),
+    ("name", Field("name")),
+    ("summary", Field("summary")),
 )
 TRAILING_COLUMNS: tuple[Column, ...] = (
-    ("website", lambda r: r.website),
-    ("wikidata_id", lambda r: r.wikidata_id),
-    ("last_verified", lambda r: r.last_verified.isoformat() if r.last_verified else ""),
-    ("updated_at", lambda r: r.updated_at.isoformat()),
+    ("website", Field("website")),
+    ("wikidata_id", Field("wikidata_id")),
+    ("last_verified", Field("last_verified")),
+    ("updated_at", Field("updated_at")),
 )
+
+
+def sector_label(kind: str) -> str:
+    return SECTOR_OF_KIND[ActorKind(kind)].label
+
+
+def state_label(starts_on, ends_on, application_deadline) -> str:
+    state = course_state(starts_on, ends_on, application_deadline, timezone.localdate())
+    return state.label if state else ""
+
 
 COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
     Initiative: (
-        ("kind", ChoiceLabel("kind")),
-        ("status", ChoiceLabel("status")),
-        ("level", ChoiceLabel("level")),
-        ("start_year", lambda r: r.start_year or ""),
-        ("end_year", lambda r: r.end_year or ""),
-        ("cities", RelatedNames("cities")),
-        ("themes", RelatedNames("themes")),
+        ("kind", Label("kind")),
+        ("status", Label("status")),
+        ("level", Label("level")),
+        ("start_year", Field("start_year")),
+        ("end_year", Field("end_year")),
+        ("cities", Names("cities")),
+        ("themes", Names("themes")),
     ),
     Actor: (
-        ("kind", ChoiceLabel("kind")),
-        ("sector", lambda r: r.sector.label),
-        ("acronym", lambda r: r.acronym),
-        ("country", lambda r: r.country.name if r.country else ""),
-        ("city", lambda r: r.city.name if r.city and r.city.is_published else ""),
-        ("founded", lambda r: r.founded or ""),
+        ("kind", Label("kind")),
+        ("sector", Derived(("kind",), sector_label)),
+        ("acronym", Field("acronym")),
+        ("country", Field("country__name")),
+        ("city", PublishedName("city")),
+        ("founded", Field("founded")),
     ),
     Course: (
-        ("kind", ChoiceLabel("kind")),
-        ("format", ChoiceLabel("format")),
-        ("state", lambda r: r.state.label if r.state else ""),
-        ("city", lambda r: r.city.name if r.city and r.city.is_published else ""),
-        ("starts_on", lambda r: r.starts_on.isoformat() if r.starts_on else ""),
-        ("ends_on", lambda r: r.ends_on.isoformat() if r.ends_on else ""),
-        ("application_deadline", lambda r: r.application_deadline or ""),
-        ("providers", RelatedNames("providers")),
+        ("kind", Label("kind")),
+        ("format", Label("format")),
+        ("state", Derived(("starts_on", "ends_on", "application_deadline"), state_label)),
+        ("city", PublishedName("city")),
+        ("starts_on", Field("starts_on")),
+        ("ends_on", Field("ends_on")),
+        ("application_deadline", Field("application_deadline")),
+        ("providers", Names("providers")),
     ),
     Agreement: (
-        ("kind", ChoiceLabel("kind")),
-        ("status", ChoiceLabel("status")),
-        ("signed", lambda r: partial(r.signed)),
-        ("in_force", lambda r: partial(r.in_force)),
-        ("ended", lambda r: partial(r.ended)),
-        ("parties", RelatedNames("parties")),
-        ("cities", RelatedNames("cities")),
+        ("kind", Label("kind")),
+        ("status", Label("status")),
+        ("signed", Partial("signed_on")),
+        ("in_force", Partial("in_force_on")),
+        ("ended", Partial("ended_on")),
+        ("parties", Names("parties")),
+        ("cities", Names("cities")),
     ),
     City: (
-        ("country", lambda r: r.country.name),
-        ("latitude", lambda r: "" if r.latitude is None else r.latitude),
-        ("longitude", lambda r: "" if r.longitude is None else r.longitude),
-        ("strategy", ChoiceLabel("strategy")),
-        ("approach", ChoiceLabel("approach")),
+        ("country", Field("country__name")),
+        ("latitude", Field("latitude")),
+        ("longitude", Field("longitude")),
+        ("strategy", Label("strategy")),
+        ("approach", Label("approach")),
     ),
 }
 
@@ -192,36 +222,33 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
 # Reference data has no page of its own, hence no `url` column.
 REFERENCE_COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
     Theme: (
-        ("slug", lambda r: r.slug),
-        ("name", lambda r: r.name),
-        ("description", lambda r: r.description),
+        ("slug", Field("slug")),
+        ("name", Field("name")),
+        ("description", Field("description")),
     ),
     SDG: (
-        ("number", lambda r: r.number),
-        ("name", lambda r: r.name),
+        ("number", Field("number")),
+        ("name", Field("name")),
     ),
     Country: (
-        ("code", lambda r: r.code),
-        ("name", lambda r: r.name),
-        ("numeric_code", lambda r: r.numeric_code),
-        ("region", lambda r: r.region),
-        ("sub_region", lambda r: r.sub_region),
+        ("code", Field("code")),
+        ("name", Field("name")),
+        ("numeric_code", Field("numeric_code")),
+        ("region", Field("region")),
+        ("sub_region", Field("sub_region")),
     ),
     Source: (
-        ("slug", lambda r: r.slug),
-        ("title", lambda r: r.title),
-        ("author", lambda r: r.author),
-        ("publisher", lambda r: r.publisher),
-        ("kind", ChoiceLabel("kind")),
-        ("document_url", lambda r: r.url),
-        ("published", lambda r: partial(r.published)),
-        ("accessed_on", lambda r: r.accessed_on.isoformat() if r.accessed_on else ""),
-        ("note", lambda r: r.note),
+        ("slug", Field("slug")),
+        ("title", Field("title")),
+        ("author", Field("author")),
+        ("publisher", Field("publisher")),
+        ("kind", Label("kind")),
+        ("document_url", Field("url")),
+        ("published", Partial("published_on")),
+        ("accessed_on", Field("accessed_on")),
+        ("note", Field("note")),
     ),
 }
-# Rows are read from the database this many at a time, so an export of any length holds one chunk
-# in memory.
-CHUNK_SIZE = 500
 
 
 def has_pages(model: type[models.Model]) -> bool:
@@ -239,68 +266,179 @@ def header_of(model: type[models.Model]) -> list[str]:
     return ["url", *names] if has_pages(model) else names
 
 
-def loaded_for_rows(queryset: models.QuerySet) -> models.QuerySet:
-    """The same rows, loading what their columns show and nothing else, whatever `queryset`
-    loaded for another use: the records a list row shows through a to-one relation joined, and
-    the names of its to-many relations (`RelatedNames`) computed, all in one query."""
-    model = queryset.model
-    if not has_pages(model):
-        return queryset
-    related_names = {
-        value.annotation_name: value.annotation(model)
-        for _name, value in columns_of(model)
-        if isinstance(value, RelatedNames)
-    }
-    return (
-        queryset.select_related(None)
-        .prefetch_related(None)
-        .select_related(*model.list_select_related)
-        .annotate(**related_names)
+def chosen_table(model: type[models.Model]) -> str:
+    return f"catalogue_export_{model._meta.model_name}"
+
+
+@contextmanager
+def chosen(model: type[models.Model], ids: list, using: str) -> Iterator[None]:
+    """The ids (keys) of `model`'s records, with their positions, in a temporary table of the
+    connection while the block runs: what the export's queries select and order by."""
+    connection = connections[using]
+    table = chosen_table(model)
+    key_type = model._meta.pk.rel_db_type(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} "
+            f"(id {key_type} PRIMARY KEY, position integer NOT NULL)"
+        )
+        cursor.execute(f"DELETE FROM {table}")
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} (id, position) FROM STDIN") as copy:
+                for position, pk in enumerate(ids):
+                    copy.write_row((pk, position))
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (id, position) VALUES (%s, %s)",
+                [(pk, position) for position, pk in enumerate(ids)],
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {table}")
+
+
+def in_chosen_order(
+    queryset: models.QuerySet, model: type[models.Model], using: str, *, then: int = 0
+) -> Iterator[tuple]:
+    """The rows of `queryset`, a values_list whose first column is a key of `model`, for the
+    chosen keys: each led by its key's position, in that order (then by its next `then`
+    columns), read a batch at a time (on PostgreSQL through a cursor on the server)."""
+    compiler = queryset.order_by().query.get_compiler(using)
+    sql, params = compiler.as_sql()
+    width = compiler.col_count
+    converters = compiler.get_converters([column[0] for column in compiler.select[:width]])
+    columns = [f"c{number}" for number in range(width)]
+    order = ", ".join(["chosen.position", *(f"found.{name}" for name in columns[1 : 1 + then])])
+    statement = (
+        f"WITH found ({', '.join(columns)}) AS ({sql}) "
+        f"SELECT chosen.position, found.* FROM {chosen_table(model)} AS chosen "
+        f"JOIN found ON found.c0 = chosen.id ORDER BY {order}"
     )
+    with connections[using].chunked_cursor() as cursor:
+        cursor.execute(statement, params)
+        while batch := cursor.fetchmany(READ_SIZE):
+            if converters:
+                values = compiler.apply_converters([row[1:] for row in batch], converters)
+                batch = [(row[0], *converted) for row, converted in zip(batch, values, strict=True)]
+            yield from batch
 
 
-def rows(request: HttpRequest, queryset: models.QuerySet) -> Iterator[dict[str, object]]:
-    columns = columns_of(queryset.model)
-    with_url = has_pages(queryset.model)
-    for record in loaded_for_rows(queryset).iterator(chunk_size=CHUNK_SIZE):
-        row = {"url": request.build_absolute_uri(record.get_absolute_url())} if with_url else {}
-        row.update((name, value(record)) for name, value in columns)
-        yield row
+def related_names(model: type[models.Model], relation: str, using: str) -> Iterator[tuple]:
+    """(position, record id, order, id, name, acronym) of each chosen record's related records
+    through the to-many `relation`, published ones only when they are records, in the chosen
+    order and then their own."""
+    field = model._meta.get_field(relation)
+    through = field.remote_field.through
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    related = field.related_model
+    links = through._default_manager.db_manager(using).all()
+    if issubclass(related, Record):
+        links = links.filter(**{f"{target}__publication": Publication.PUBLISHED})
+    acronym = f"{target}__acronym" if related is Actor else f"{target}__name"
+    (order,) = related._meta.ordering
+    columns = (f"{source}_id", f"{target}__{order}", f"{target}__pk", f"{target}__name", acronym)
+    return in_chosen_order(links.values_list(*columns).distinct(), model, using, then=2)
 
 
-class Echo:
-    """A file-like object that hands back what is written, for streaming CSV."""
-
-    def write(self, value: str) -> str:
-        return value
+def display(model: type[models.Model], name: str, acronym: str) -> str:
+    return f"{name} ({acronym})" if model is Actor and acronym else name
 
 
-def csv_lines(records: Iterable[dict[str, object]], header: list[str]) -> Iterator[str]:
-    writer = csv.DictWriter(Echo(), fieldnames=header)
-    yield writer.writeheader()
-    for record in records:
-        yield writer.writerow(record)
+def rows(origin: str, model: type[models.Model], ids: list, *, using: str) -> Iterator[list]:
+    """The export rows of the records of `model` with `ids`, in their order, as lists in the
+    order of `header_of(model)`; record addresses start with `origin`."""
+    columns = columns_of(model)
+    paths = list(dict.fromkeys(path for _name, value in columns for path in value.paths()))
+    # A row read is (position, id, *paths).
+    at = {path: index for index, path in enumerate(paths, start=2)}
+    addresses = Addresses(origin)
+    page = f"catalogue:{model._meta.model_name}-detail"
+    with chosen(model, ids, using):
+        readers = [
+            NamesInOrder(model, value.relation, using).of
+            if isinstance(value, Names)
+            else value.reader(model, at)
+            for _name, value in columns
+        ]
+        records = model._default_manager.db_manager(using).values_list("pk", *paths)
+        for row in in_chosen_order(records, model, using):
+            cells = [read(row) for read in readers]
+            yield [addresses.of(page, row[at["slug"]]), *cells] if has_pages(model) else cells
+
+
+class NamesInOrder:
+    """The joined names of the chosen records' related records through `relation`, read as the
+    rows go by: both come in the chosen order."""
+
+    def __init__(self, model: type[models.Model], relation: str, using: str):
+        self.related = model._meta.get_field(relation).related_model
+        self.links = related_names(model, relation, using)
+        self.next = next(self.links, None)
+
+    def of(self, row: tuple) -> str:
+        """The names of the record of `row` (its position first)."""
+        position = row[0]
+        found = []
+        while self.next is not None and self.next[0] <= position:
+            linked_position, _owner, _order, _pk, name, acronym = self.next
+            if linked_position == position:
+                found.append(display(self.related, name, acronym))
+            self.next = next(self.links, None)
+        return NAME_SEPARATOR.join(found)
+
+
+def csv_lines(records: Iterable[list], header: list[str]) -> Iterator[str]:
+    """The lines of a CSV file of `records` (each a list of values in the order of `header`),
+    header first, a batch of rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for number, record in enumerate(records, start=1):
+        writer.writerow(record)
+        if number % CHUNK_SIZE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def json_chunks(records: Iterable[dict[str, object]]) -> Iterator[str]:
-    yield "["
+    """A JSON list of `records`, a batch of them at a time."""
+    batch = ["["]
     for index, record in enumerate(records):
-        yield ("," if index else "") + "\n" + json.dumps(record, ensure_ascii=False, default=str)
-    yield "\n]\n"
+        batch.append(
+            ("," if index else "") + "\n" + json.dumps(record, ensure_ascii=False, default=str)
+        )
+        if len(batch) >= CHUNK_SIZE:
+            yield "".join(batch)
+            batch = []
+    batch.append("\n]\n")
+    yield "".join(batch)
 
 
 def export_response(
-    request: HttpRequest, queryset: models.QuerySet, file_format: str, file_name: str = ""
+    request: HttpRequest,
+    model: type[models.Model],
+    ids: list[int],
+    file_format: str,
+    file_name: str = "",
+    *,
+    using: str,
 ) -> StreamingHttpResponse:
-    """The whole of `queryset` as a CSV or JSON download, streamed row by row, named
-    `file_name` or else after the model ("initiatives.csv")."""
-    records = rows(request, queryset)
-    file_name = file_name or queryset.model._meta.verbose_name_plural.replace(" ", "-")
+    """The records of `model` with `ids`, in their order, as a CSV or JSON download, streamed,
+    named `file_name` or else after the model ("initiatives.csv")."""
+    origin = request.build_absolute_uri("/").removesuffix("/")
+    records = rows(origin, model, ids, using=using)
+    header = header_of(model)
+    file_name = file_name or model._meta.verbose_name_plural.replace(" ", "-")
     if file_format == "csv":
         response = StreamingHttpResponse(
-            csv_lines(records, header_of(queryset.model)), content_type="text/csv; charset=utf-8"
+            csv_lines(records, header), content_type="text/csv; charset=utf-8"
         )
     else:
-        response = StreamingHttpResponse(json_chunks(records), content_type="application/json")
+        objects = (dict(zip(header, record, strict=True)) for record in records)
+        response = StreamingHttpResponse(json_chunks(objects), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{file_name}.{file_format}"'
     return response

@@ -199,7 +199,9 @@ def link_rows(model: type[models.Model], name: str, text: str) -> list[Document]
 
 def csv_export(model: type[models.Model], documents: Iterable[Document]) -> Iterator[str]:
     """The lines of a CSV file of `documents`, header first."""
-    return csv_lines((flatten(model, document) for document in documents), columns(model))
+    header = columns(model)
+    flattened = (flatten(model, document) for document in documents)
+    return csv_lines(([row.get(name, "") for name in header] for row in flattened), header)
 
 
 def json_export(documents: Iterable[Document]) -> Iterator[str]:

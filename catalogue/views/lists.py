@@ -63,11 +63,15 @@ class RecordListView(RememberedPageMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.data = request.GET.copy()
-        self.filterset = self.filterset_class(self.data, queryset=self.base_queryset())
+        records = self.base_queryset()
+        self.filterset = self.filterset_class(self.data, queryset=records)
+        self.filterset.is_valid()
+        self.selection = index_for(self.filterset_class, using=records.db).select(self.filterset)
         file_format = self.data.get("format")
         if file_format in EXPORT_FORMATS:
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
-            return export_response(request, self.filterset.qs, file_format, name)
+            ids = self.selection.ids()
+            return export_response(request, self.model, ids, file_format, name, using=records.db)
         context = self.get_context_data(**kwargs)
         status = 400 if self.filterset.errors else 200
         return self.render_to_response(context, status=status)
@@ -75,8 +79,7 @@ class RecordListView(RememberedPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         per_page = self.per_page()
-        self.filterset.is_valid()
-        selection = index_for(self.filterset_class).select(self.filterset)
+        selection = self.selection
         paginator = Paginator(SelectedRecords(selection, in_order(self.base_queryset())), per_page)
         try:
             page = paginator.page(self.data.get("page") or 1)

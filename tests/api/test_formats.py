@@ -44,17 +44,18 @@ class Endpoint(NamedTuple):
     model: type
     lookup: str = "slug"
     factory: type | None = None
-    # Pinned for a CSV of records, the same for 3 rows and for 60: the revision token (read for
-    # every API read) and the rows with their to-many columns.
+    # Pinned for a CSV of records, the same for 3 rows and for 60: the revision token, the
+    # search's matches, the temporary table of the chosen ids (made, emptied, filled, dropped),
+    # the rows and one query per to-many column (catalogue/exports.py).
     queries: int = 0
 
 
 RECORD_LISTS = [
-    Endpoint("/api/v1/initiatives/", Initiative, factory=InitiativeFactory, queries=2),
-    Endpoint("/api/v1/actors/", Actor, factory=ActorFactory, queries=2),
-    Endpoint("/api/v1/courses/", Course, factory=CourseFactory, queries=2),
-    Endpoint("/api/v1/agreements/", Agreement, factory=AgreementFactory, queries=2),
-    Endpoint("/api/v1/cities/", City, factory=CityFactory, queries=2),
+    Endpoint("/api/v1/initiatives/", Initiative, factory=InitiativeFactory, queries=9),
+    Endpoint("/api/v1/actors/", Actor, factory=ActorFactory, queries=7),
+    Endpoint("/api/v1/courses/", Course, factory=CourseFactory, queries=8),
+    Endpoint("/api/v1/agreements/", Agreement, factory=AgreementFactory, queries=9),
+    Endpoint("/api/v1/cities/", City, factory=CityFactory, queries=7),
 ]
 REFERENCE_LISTS = [
     Endpoint("/api/v1/themes/", Theme),
@@ -184,6 +185,8 @@ def test_csv_costs_the_same_number_of_queries_whatever_its_length(api, endpoint)
         # A word rather than the number, which a factory's name ("Record 460") may contain.
         marker = f"Counted marker {word}"
         endpoint.factory.create_batch(size, summary=marker)
+        # The list index is built by the first list after a write (test_index.py).
+        api.get(endpoint.path, {"per_page": 1})
         with CaptureQueriesContext(connection) as queries:
             rows = csv_rows(api.get(endpoint.path, {"q": marker, "format": "csv"}))
         assert len(rows) == size
