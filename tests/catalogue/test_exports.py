@@ -39,7 +39,9 @@ def exported(queryset) -> dict[str, dict[str, object]]:
     ids = list(queryset.values_list("pk", flat=True))
     header = header_of(queryset.model)
     found = rows("http://testserver", queryset.model, ids, using=queryset.db)
-    return {row["slug"]: row for row in (dict(zip(header, values)) for values in found)}
+    return {
+        row["slug"]: row for row in (dict(zip(header, values, strict=True)) for values in found)
+    }
 
 
 def to_many_columns(model) -> list[str]:

@@ -10,23 +10,15 @@ link gives.
 import random
 
 import pytest
-from django.db.models import Count
 from django.http import QueryDict
 
-from catalogue import filters, index
+from catalogue import index
 from catalogue.facets import DecadeFacet
 from catalogue.generator import generate_catalogue
-from catalogue.models import Publication
+from tests.catalogue.counting import FILTERSETS, database_counts
 
 pytestmark = pytest.mark.django_db
 
-FILTERSETS = [
-    filters.InitiativeFilterSet,
-    filters.ActorFilterSet,
-    filters.CourseFilterSet,
-    filters.AgreementFilterSet,
-    filters.CityFilterSet,
-]
 WORDS = ["research", "ocean", "science", "network", "polar", "health", "of", "xyzzy"]
 
 
@@ -38,28 +30,6 @@ def bound(filterset_class, data: QueryDict):
     filterset = filterset_class(data, queryset=published(filterset_class))
     assert filterset.is_valid(), filterset.errors
     return filterset
-
-
-def database_counts(facet, records) -> dict[str, int]:
-    """{value: records carrying it} by a grouped query over `records`, as the database counts a
-    facet (published values only, where the values are other records)."""
-    if isinstance(facet, DecadeFacet):
-        decades: dict[str, int] = {}
-        for year, count in (
-            records.order_by().values_list(facet.path).annotate(n=Count("pk", distinct=True))
-        ):
-            if year is not None:
-                decade = str(year - year % 10)
-                decades[decade] = decades.get(decade, 0) + count
-        return decades
-    if facet.buckets is not None:
-        return {
-            value: records.filter(condition).count() for value, _label, condition in facet.buckets()
-        }
-    if facet.published_via:
-        records = records.filter(**{f"{facet.published_via}__publication": Publication.PUBLISHED})
-    grouped = records.order_by().values_list(facet.path).annotate(n=Count("pk", distinct=True))
-    return {str(value): count for value, count in grouped if value not in (None, "")}
 
 
 def random_query(rng: random.Random, filterset_class, kind_index) -> QueryDict:

@@ -13,9 +13,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from catalogue import history, revision
+from catalogue.filters import InitiativeFilterSet
 from catalogue.imports import import_rows
 from catalogue.models import Initiative, Revision, Theme, Version
 from catalogue.tabular import Row
+from tests.catalogue.counting import database_counts
 from tests.catalogue.test_history import form_data, token_client
 from tests.factories import InitiativeFactory
 
@@ -40,10 +42,31 @@ def counted_afresh() -> dict:
     return counts()
 
 
+def database_said() -> dict:
+    """The same counts as the database gives them."""
+    published = Initiative.objects.published()
+    facets = {facet.param: facet for facet in InitiativeFilterSet.facets}
+    return {
+        "count": published.count(),
+        **{
+            name: {
+                value: count
+                for value, count in database_counts(facets[name], published).items()
+                if count
+            }
+            for name in ("status", "theme", "lead_kind", "start_year")
+        },
+    }
+
+
 def assert_current(before: dict) -> None:
     after = counts()
     assert after != before, "the write changed nothing counted"
     assert after == counted_afresh()
+    assert {
+        name: value if name == "count" else {key: count for key, (_label, count) in value.items()}
+        for name, value in after.items()
+    } == database_said()
 
 
 @pytest.fixture
