@@ -48,6 +48,11 @@ def fetch(queryset: models.QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
+def ids_of(rows: list[tuple]) -> np.ndarray:
+    """The first column of `rows`, ids, as an array."""
+    return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+
+
 def query_text(value) -> str:
     """A value as a query string writes it: a year or an SDG's number without decimals, whatever
     numeric type the database gives it in."""
@@ -137,27 +142,45 @@ class KindIndex:
         self.using = using
         self.token = token
         self.day = day
-        manager = self.model._default_manager.db_manager(using)
-        rows = fetch(manager.order_by("pk").values_list("pk", "publication"))
-        self.ids = np.array([pk for pk, _publication in rows], dtype=np.int64)
-        self.published = np.array(
-            [publication == Publication.PUBLISHED for _pk, publication in rows], dtype=bool
-        )
-        self.values: dict[str, Values] = {}
-        self.numbers: dict[str, Numbers] = {}
         filters = filterset_class.base_filters
         facets = {facet.param: facet for facet in filterset_class.facets}
+        numbers = {
+            declared.field_name
+            for declared in filters.values()
+            if isinstance(declared, django_filters.NumberFilter)
+        }
+        own = [
+            facets[name].path
+            for name in filters
+            if name in facets and not facets[name].buckets and not self.split(facets[name].path)[0]
+        ]
+        # The records' own columns, all in one query, by id.
+        columns = list(dict.fromkeys(["pk", "publication", *numbers, *own]))
+        rows = fetch(self.manager.order_by("pk").values_list(*columns))
+        column = {name: [row[number] for row in rows] for number, name in enumerate(columns)}
+        self.ids = np.array(column["pk"], dtype=np.int64)
+        self.published = np.array(
+            [publication == Publication.PUBLISHED for publication in column["publication"]],
+            dtype=bool,
+        )
+        self.numbers = {
+            path: Numbers(np.array([np.nan if v is None else float(v) for v in column[path]]))
+            for path in numbers
+        }
+        self.values: dict[str, Values] = {}
         for name, declared in filters.items():
-            if isinstance(declared, django_filters.NumberFilter):
-                if declared.field_name not in self.numbers:
-                    self.numbers[declared.field_name] = self.load_numbers(declared.field_name)
+            if name in facets and facets[name].buckets:
+                self.values[name] = self.load_buckets(facets[name])
+            elif name in facets and facets[name].path in own:
+                self.values[name] = self.load_own(column[facets[name].path], facets[name].labels)
             elif name in facets:
                 self.values[name] = self.load_facet(facets[name])
             elif isinstance(declared, django_filters.ModelMultipleChoiceFilter):
                 self.values[name] = self.load_related(declared)
+        manager = self.manager
         self.orders = {
             sort: self.positions_of(
-                fetch(manager.order_by(*ordering, "name", "pk").values_list("pk"))
+                ids_of(fetch(manager.order_by(*ordering, "name", "pk").values_list("pk")))
             )
             for sort, (_label, ordering) in filterset_class.sort_options.items()
         }
@@ -168,21 +191,12 @@ class KindIndex:
     def manager(self):
         return self.model._default_manager.db_manager(self.using)
 
-    def positions_of(self, rows: list[tuple]) -> np.ndarray:
-        """The positions of the records whose ids lead `rows`."""
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    def positions_of(self, ids: np.ndarray) -> np.ndarray:
+        """The positions of the records with `ids`."""
         return np.searchsorted(self.ids, ids).astype(CODE)
 
-    def load_numbers(self, path: str) -> Numbers:
-        rows = fetch(self.manager.order_by("pk").values_list(path))
-        return Numbers(np.array([np.nan if value is None else float(value) for (value,) in rows]))
-
     def load_facet(self, facet: Facet) -> Values:
-        if facet.buckets is not None:
-            return self.load_buckets(facet)
         relation, field = self.split(facet.path)
-        if not relation:
-            return self.load_own(facet.path, facet.labels)
         model = self.related_model(relation)
         records = model._default_manager.db_manager(self.using).all()
         if facet.published_via:
@@ -196,22 +210,13 @@ class KindIndex:
         key = declared.extra.get("to_field_name") or "pk"
         return self.load_through(declared.field_name, records, key, "name", {})
 
-    def load_own(self, path: str, labels: dict[str, str]) -> Values:
-        rows = fetch(self.manager.order_by().values_list("pk", path))
-        vocabulary: dict[str, int] = {}
-        owners, codes = [], []
-        for pk, value in rows:
-            if value is None or value == "":
-                continue
-            owners.append(pk)
-            codes.append(vocabulary.setdefault(query_text(value), len(vocabulary)))
-        values = list(vocabulary)
-        return Values.from_pairs(
-            self.positions_of([(owner,) for owner in owners]),
-            codes,
-            values,
-            [labels.get(value, value) for value in values],
-        )
+    def load_own(self, values: list, labels: dict[str, str]) -> Values:
+        """The values of a column of the records (in order of id)."""
+        texts = np.array(["" if value is None else query_text(value) for value in values])
+        positions = np.flatnonzero(texts != "")
+        found, codes = np.unique(texts[positions], return_inverse=True)
+        found = found.tolist()
+        return Values.from_pairs(positions, codes, found, [labels.get(v, v) for v in found])
 
     def load_through(
         self, relation: str, records: models.QuerySet, field: str, label_field: str, labels
@@ -220,37 +225,57 @@ class KindIndex:
         `label_field` (or `labels`)."""
         vocabulary: dict[str, int] = {}
         label_of: dict[str, str] = {}
-        code_of_record = {}
-        for pk, value, label in fetch(records.order_by().values_list("pk", field, label_field)):
+        related_ids, related_codes = [], []
+        for pk, value, label in fetch(records.order_by("pk").values_list("pk", field, label_field)):
             if value is None or value == "":
                 continue
             text = query_text(value)
-            code_of_record[pk] = vocabulary.setdefault(text, len(vocabulary))
+            related_ids.append(pk)
+            related_codes.append(vocabulary.setdefault(text, len(vocabulary)))
             label_of.setdefault(text, labels.get(text, str(label)))
-        owners, codes = [], []
-        for owner, related in fetch(self.manager.order_by().values_list("pk", relation)):
-            code = code_of_record.get(related)
-            if code is not None:
-                owners.append(owner)
-                codes.append(code)
+        owners, linked = self.pairs(relation)
+        # Each link's related record among those offered, found by its id (or code).
+        related_ids = np.array(related_ids)
+        order = np.argsort(related_ids, kind="stable")
+        related_ids, related_codes = related_ids[order], np.array(related_codes, np.int64)[order]
+        at = np.searchsorted(related_ids, linked).clip(max=max(len(related_ids) - 1, 0))
+        offered = related_ids[at] == linked if len(related_ids) else np.zeros(len(linked), bool)
         values = list(vocabulary)
         return Values.from_pairs(
-            self.positions_of([(owner,) for owner in owners]),
-            codes,
+            self.positions_of(owners[offered]),
+            related_codes[at[offered]],
             values,
             [label_of[value] for value in values],
         )
 
+    def pairs(self, relation: str) -> tuple[np.ndarray, np.ndarray]:
+        """The record ids and the related records' ids (or codes) of every link of the records
+        through `relation`, read from the link table alone when the relation is one step: the
+        join the database would otherwise make adds nothing."""
+        field = self.model._meta.get_field(relation) if "__" not in relation else None
+        if field is not None and field.many_to_many and not field.auto_created:
+            through = field.remote_field.through._default_manager.db_manager(self.using)
+            links = through.values_list(f"{field.m2m_field_name()}_id", field.m2m_reverse_name())
+        elif field is not None and field.one_to_many:
+            related = field.related_model._default_manager.db_manager(self.using)
+            links = related.values_list(field.field.attname, "pk")
+        elif field is not None and field.many_to_one:
+            links = self.manager.values_list("pk", field.attname)
+        else:
+            links = self.manager.values_list("pk", relation)
+        rows = [row for row in fetch(links.order_by()) if row[1] is not None]
+        return ids_of(rows), np.array([related for _owner, related in rows])
+
     def load_buckets(self, facet: Facet) -> Values:
         owners, codes, values, labels = [], [], [], []
         for code, (value, label, condition) in enumerate(facet.buckets()):
-            members = fetch(self.manager.filter(condition).order_by().values_list("pk"))
-            owners += [pk for (pk,) in members]
-            codes += [code] * len(members)
+            members = ids_of(fetch(self.manager.filter(condition).order_by().values_list("pk")))
+            owners.append(members)
+            codes.append(np.full(len(members), code, dtype=np.int64))
             values.append(value)
             labels.append(str(label))
         return Values.from_pairs(
-            self.positions_of([(owner,) for owner in owners]), codes, values, labels
+            self.positions_of(np.concatenate(owners)), np.concatenate(codes), values, labels
         )
 
     def split(self, path: str) -> tuple[str, str]:
