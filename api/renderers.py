@@ -56,7 +56,6 @@ class FormatsMixin:
             request, records.model, self.exported_ids(records), "csv", using=records.db
         )
 
-
     def retrieve(self, request, *args, **kwargs):
         if not isinstance(request.accepted_renderer, JSONLDRenderer):
             return super().retrieve(request, *args, **kwargs)

@@ -86,7 +86,16 @@ MIDDLEWARE = [
 ROOT_URLCONF = "sciplo.urls"
 WSGI_APPLICATION = "sciplo.wsgi.application"
 
+# The readers' pages are Jinja2 templates, in catalogue/jinja2/ (catalogue.templating says why);
+# admin and the form widgets are Django templates, in each app's templates/. Jinja2 comes first,
+# so that a readers' page is found without asking Django's loaders.
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "catalogue.templating.environment"},
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
@@ -139,7 +148,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or VAR_DIR / "static")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Front-end packages that `npm ci` installs from package-lock.json, never copied into the tree;
 # each prefix exposes only the folder a page needs, so the rest of node_modules is never served.

@@ -8,7 +8,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.db import connection
+from django.template.backends.jinja2 import Template as Jinja2Template
 from django.test import Client
+from django.test.signals import template_rendered
 
 from catalogue import index
 from catalogue.reference_data import load_reference_data
@@ -28,6 +30,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
             raise RuntimeError("No test database: mark the tests with pytest.mark.django_db.")
         load_reference_data()
         load_seed_catalogue()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def jinja2_rendering_reported():
+    """Lets tests read a readers' page's `response.context`, as they read admin's: Django's test
+    set-up has its own template engine report each rendering to the test client
+    (`template_rendered`), the Jinja2 backend nothing. The context reported is the one the
+    template got, with the request (the backend adds it); only here, so that serving a page pays
+    nothing for it."""
+    render = Jinja2Template.render
+
+    def render_reported(self, context=None, request=None):
+        context = {} if context is None else context
+        content = render(self, context, request)
+        template_rendered.send(sender=self, template=self.template, context=context)
+        return content
+
+    Jinja2Template.render = render_reported
+    yield
+    Jinja2Template.render = render
 
 
 @pytest.fixture(autouse=True)

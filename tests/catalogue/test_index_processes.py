@@ -57,7 +57,7 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def environment(database_url) -> dict:
+def environment(database_url, tmp_path_factory) -> dict:
     env = {
         **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
         "DJANGO_SETTINGS_MODULE": "sciplo.settings",
@@ -70,9 +70,12 @@ def environment(database_url) -> dict:
         "CURATOR": CURATOR,
         "CURATOR_PASSWORD": secrets.token_urlsafe(24),
         "PYTHONPATH": str(ROOT),
+        # Admin's pages name their static files through the production manifest.
+        "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
     }
     for command in (
         ["migrate", "--noinput"],
+        ["collectstatic", "--noinput", "--verbosity", "0"],
         ["load_reference_data"],
         ["seed_catalogue"],
         ["create_curator", CURATOR, "--email", "curator@example.org"],
