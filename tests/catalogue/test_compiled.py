@@ -1,0 +1,60 @@
+"""A record page's compiled loading (catalogue.compiled.CompiledRecords) makes what the ORM
+makes from the same `for_detail()` queryset: the same instances with the same values, the same
+records selected with them, and the same relations cached, in the same order, at every depth."""
+
+import pytest
+from django.db import models
+
+from catalogue.compiled import TEXT_MARKER, CompiledRecords
+from catalogue.generator import generate_catalogue
+from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication
+
+KINDS = (Initiative, Actor, Course, Agreement, City)
+
+
+def graph(value, seen: set[int] | None = None):
+    """What an instance holds, as plain data: its values, and the instances selected or
+    prefetched with it (their graphs in turn; one met again, as a back reference, by its key)."""
+    seen = set() if seen is None else seen
+    if isinstance(value, models.Model):
+        if id(value) in seen:
+            return ("again", type(value).__name__, value.pk)
+        seen.add(id(value))
+        held = {}
+        for name, item in sorted(vars(value).items()):
+            if name == "_state":
+                held["selected"] = graph(item.fields_cache, seen)
+            elif name == "_prefetched_objects_cache":
+                held["prefetched"] = {
+                    key: graph(list(cached._result_cache), seen)
+                    for key, cached in sorted(item.items())
+                }
+            else:
+                held[name] = graph(item, seen)
+        return (type(value).__name__, held)
+    if isinstance(value, list):
+        return [graph(item, seen) for item in value]
+    if isinstance(value, dict):
+        return {key: graph(item, seen) for key, item in sorted(value.items())}
+    return value
+
+
+@pytest.mark.usefixtures("empty_catalogue")
+@pytest.mark.parametrize("model", KINDS, ids=lambda model: model.__name__)
+@pytest.mark.parametrize("staff", [False, True], ids=["reader", "staff"])
+def test_compiled_records_are_the_orm_s(model, staff):
+    generate_catalogue(initiatives=60, seed=3)
+    queryset = model.objects.for_detail()
+    if not staff:
+        queryset = queryset.reachable()
+    compiled = CompiledRecords(queryset, "slug", "default", marker=TEXT_MARKER)
+    slugs = list(model.objects.order_by("pk").values_list("slug", flat=True))
+    assert model.objects.exclude(publication=Publication.PUBLISHED).exists()
+    found = 0
+    for slug in slugs:
+        expected = queryset.filter(slug=slug).first()
+        loaded = compiled.get(slug)
+        assert graph(loaded) == graph(expected), slug
+        found += loaded is not None
+    assert found == queryset.count()
+    assert compiled.get("no-such-record") is None
