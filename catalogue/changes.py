@@ -10,10 +10,12 @@ states they could not see. Record pages show a record's latest public changes; t
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform
 
+from catalogue.compiled import CompiledRecords
 from catalogue.diffs import PublicSummary, public_summary
 from catalogue.models import Publication, Record, Version
 from catalogue.models.curation import VersionAction
@@ -57,17 +59,24 @@ def public_change(
     )
 
 
-def record_changes(record: Record, limit: int = RECORD_PAGE_CHANGES) -> list[PublicChange]:
+def record_changes(record: Record) -> list[PublicChange]:
     """The latest public changes of `record`, in one query."""
-    opts = record._meta
+    versions = latest_public_versions(type(record), record._state.db).instances([record.pk])
+    return [public_change(type(record), version) for version in versions]
+
+
+@cache
+def latest_public_versions(model: type[Record], using: str) -> CompiledRecords:
+    """The latest public versions of a record of `model`, compiled once."""
+    opts = model._meta
     # Content type by its natural key, joined, rather than looked up in the (maybe cold)
     # content-type cache: the page's query count stays the same on every request.
     versions = public_versions().filter(
-        record_type__app_label=opts.app_label,
-        record_type__model=opts.model_name,
-        record_id=record.pk,
-    )[:limit]
-    return [public_change(type(record), version) for version in versions]
+        record_type__app_label=opts.app_label, record_type__model=opts.model_name
+    )
+    return CompiledRecords(
+        lambda ids: versions.filter(record_id__in=ids)[:RECORD_PAGE_CHANGES], using
+    )
 
 
 def recent_changes(limit: int = FEED_CHANGES) -> list[PublicChange]:

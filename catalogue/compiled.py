@@ -124,22 +124,21 @@ def run_prepared(connection, statements: list[tuple[str, tuple] | None]) -> list
 
 
 class CompiledRecords:
-    """A queryset of model instances with its `prefetch_related()` lookups, compiled once: the
-    rows whose `key` is among some keys, each made into an instance as the ORM makes it (its
-    `select_related()` records included), and each prefetched relation read as the ORM reads it
-    and cached on the instances where the ORM caches it. A record page loads this way: a dozen
-    small queries, which the ORM took three times as long to build as the database to answer.
+    """A queryset of model instances with its `prefetch_related()` lookups, built once by
+    `build([marker])` as a CompiledQuery's is, and compiled: the rows of some keys, each made
+    into an instance as the ORM makes it (its `select_related()` records included), and each
+    prefetched relation read as the ORM reads it and cached where the ORM caches it. A record
+    page loads this way: a dozen small queries, which the ORM took longer to build than the
+    database to answer.
 
     Prefetches are given as one relation each (nested ones as a `Prefetch` queryset's own
     lookups); the relations of one level are read together, in one pipeline on PostgreSQL."""
 
-    def __init__(self, queryset: models.QuerySet, key: str, using: str, *, marker=ID_MARKER):
+    def __init__(self, build: Callable[[list], models.QuerySet], using: str, *, marker=ID_MARKER):
+        queryset = build([marker])
         self.query = CompiledQuery(
-            lambda keys: queryset.prefetch_related(None).filter(**{f"{key}__in": keys}),
-            using,
-            marker=marker,
+            lambda keys: build(keys).prefetch_related(None), using, marker=marker
         )
-        self.model = queryset.model
         self.prefetches = [
             CompiledPrefetch(queryset.model, lookup, using)
             for lookup in queryset._prefetch_related_lookups

@@ -12,6 +12,7 @@ would make, without building a dozen queries on every request.
 """
 
 import datetime
+from functools import cache
 from typing import NamedTuple
 
 from django.db import models
@@ -132,7 +133,14 @@ def link_value(request, record: Record, link: models.Model, side: str) -> dict[s
     }
 
 
-_record_loaders: dict[tuple[type[Record], bool, str], CompiledRecords] = {}
+@cache
+def page_records(model: type[Record], drafts: bool, using: str) -> CompiledRecords:
+    """`model`'s records by slug as their pages load them: for staff drafts too, for readers
+    the reachable ones."""
+    records = model.objects.for_detail()
+    if not drafts:
+        records = records.reachable()
+    return CompiledRecords(lambda slugs: records.filter(slug__in=slugs), using, marker=TEXT_MARKER)
 
 
 class RecordDetailView(RememberedPageMixin, DetailView):
@@ -144,19 +152,9 @@ class RecordDetailView(RememberedPageMixin, DetailView):
     relations: dict[str, Related] = {}
     json_derived: tuple[str, ...] = ()
 
-    def get_queryset(self):
-        records = self.model.objects.for_detail()
-        return records if self.request.user.is_staff else records.reachable()
-
     def get_object(self, queryset=None):
-        using = self.model.objects.db
-        key = (self.model, self.request.user.is_staff, using)
-        loader = _record_loaders.get(key)
-        if loader is None:
-            loader = _record_loaders[key] = CompiledRecords(
-                self.get_queryset(), "slug", using, marker=TEXT_MARKER
-            )
-        record = loader.get(self.kwargs[self.slug_url_kwarg])
+        records = page_records(self.model, self.request.user.is_staff, self.model.objects.db)
+        record = records.get(self.kwargs[self.slug_url_kwarg])
         if record is None:
             raise Http404(f"No {self.model._meta.verbose_name} is found at this address.")
         return record
