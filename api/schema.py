@@ -163,7 +163,8 @@ class CatalogueFilterExtension(DjangoFilterExtension):
     def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
         choices = filter_field.extra.get("choices")
         if callable(choices):
-            filter_field.extra["choices"] = list(choices())
+            # A new dict: the FilterSet's filters share theirs with every other FilterSet.
+            filter_field.extra = {**filter_field.extra, "choices": list(choices())}
         parameters = super().resolve_filter_field(
             auto_schema, model, filterset_class, field_name, filter_field
         )

@@ -28,6 +28,16 @@ def template(view_name: str, urlconf: str | None, script_prefix: str) -> tuple[s
     return before, after
 
 
+@lru_cache(maxsize=128)
+def fixed_path(view_name: str, urlconf: str | None, script_prefix: str) -> str:
+    return reverse(view_name, urlconf=urlconf)
+
+
+def path_of(view_name: str) -> str:
+    """`reverse(view_name)` for a view taking no key: the same on every request."""
+    return fixed_path(view_name, get_urlconf(), get_script_prefix())
+
+
 def path_to(view_name: str, key) -> str:
     """`reverse(view_name, args=[key])` for a view taking one key."""
     before, after = template(view_name, get_urlconf(), get_script_prefix())

@@ -93,6 +93,24 @@ class AnyOfFilter(django_filters.MultipleChoiceFilter):
         return queryset.filter(pk__in=matching.values("pk"))
 
 
+class SharedDeclarations(dict):
+    """A FilterSet's filters, which django-filter deep-copies for each FilterSet made, copied
+    shallowly instead: each instance sets its own `model` and `parent` on its copies, and shares
+    what was declared (fields, choices, querysets), which no request changes. Deep copies of
+    every filter's querysets and choices cost a tenth of a list request's CPU."""
+
+    def __deepcopy__(self, memo):
+        return {name: own_copy(declared) for name, declared in self.items()}
+
+
+def own_copy(declared: django_filters.Filter) -> django_filters.Filter:
+    copied = copy.copy(declared)
+    if declared.method is not None:
+        # Bound to the copy, so that it calls the method of the copy's FilterSet.
+        copied.method = declared.method
+    return copied
+
+
 class CatalogueFilterSet(django_filters.FilterSet):
     """Search, sorting and facets, shared by every record's FilterSet.
 
@@ -122,7 +140,7 @@ class CatalogueFilterSet(django_filters.FilterSet):
         everywhere (chips, errors), and `sort` offers relevance and the sort options."""
         if "prepared_form_class" not in cls.__dict__:
             # Its own filters: those declared on a base class (search, sort) are shared.
-            cls.base_filters = copy.deepcopy(cls.base_filters)
+            cls.base_filters = SharedDeclarations(copy.deepcopy(cls.base_filters))
             for declared in cls.base_filters.values():
                 # A field made before would lack the labels and choices set here.
                 declared.__dict__.pop("_field", None)

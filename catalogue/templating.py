@@ -21,10 +21,11 @@ from django.template import defaultfilters
 from django.template.base import render_value_in_context
 from django.template.defaulttags import GroupedResult
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from jinja2 import Environment
+
+from catalogue.addresses import path_of, path_to
 
 # What `render_value_in_context` reads of a Django template context: settings' time zone and
 # localisation, and autoescaping on.
@@ -68,9 +69,11 @@ def write_value(value):
     return render_value_in_context(value, DJANGO_OUTPUT)
 
 
-def url(view_name: str, *args) -> str:
-    """`{% url %}`."""
-    return reverse(view_name, args=args)
+def url(view_name: str, key=None) -> str:
+    """`{% url %}` for a route taking no key or one. A page names the same routes on every
+    request (a dozen in its header and footer alone): each is reversed once
+    (catalogue.addresses)."""
+    return path_of(view_name) if key is None else path_to(view_name, key)
 
 
 def now(format_string: str) -> str:

@@ -120,9 +120,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Each worker process keeps its own cache; what it holds (catalogue.revision) is retired by a
-# token in the database, which every process reads, rather than by expiry. At most 1,000
-# entries, the largest (a page of 500 records from the API) a few hundred kilobytes. CACHE=off
-# computes every answer afresh (the benchmark's cold runs), and turns the API's rate limits off.
+# token in the database, which every process reads, rather than by expiry. CACHE=off computes
+# every answer afresh (the benchmark's cold runs), and turns the API's rate limits off.
 REMEMBER_ANSWERS = os.environ.get("CACHE", "on") != "off"
 if not REMEMBER_ANSWERS:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
@@ -131,7 +130,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "TIMEOUT": None,
-            "OPTIONS": {"MAX_ENTRIES": 1000},
+            # Whole answers: a list page at 100,000 initiatives is some 300 KB, so that 200 of
+            # them keep a worker's memory within 300 MB (docs/performance.md).
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_ENTRIES") or "200")},
         }
     }
 
