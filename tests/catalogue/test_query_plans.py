@@ -69,7 +69,13 @@ def test_a_search_reads_the_gin_index_of_stored_documents(client):
 
 
 def test_a_theme_page_reads_the_themes_initiatives_from_one_index(client):
-    disable("seqscan", "indexscan", "bitmapscan")
+    # In their order, as the composite index holds them: the theme_id index Django adds would
+    # need a sort more, so the plan names the composite whatever the (tiny) table's statistics.
+    disable("seqscan", "bitmapscan")
     health = Theme.objects.get(slug="health")
-    themed = Initiative.themes.through.objects.filter(theme=health).values("initiative_id")
+    themed = (
+        Initiative.themes.through.objects.filter(theme=health)
+        .order_by("initiative_id")
+        .values("initiative_id")
+    )
     assert "catalogue_initiative_themes_theme_id_initiative" in plan_of(themed)

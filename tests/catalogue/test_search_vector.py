@@ -231,3 +231,14 @@ def test_the_command_rebuilds_documents_written_without_signals(hub):
     Initiative.objects.filter(pk=hub.pk).update(summary="Reed beds.")
     call_command("update_search_vectors", stdout=io.StringIO())
     assert finds(hub, "reed") and not finds(hub, "estuaries")
+
+
+@pytest.mark.skipif(POSTGRESQL, reason="SQLite's page cache")
+def test_writing_sqlite_documents_leaves_the_page_cache_as_it_was():
+    station = InitiativeFactory(name="Polar Research Station")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size = -3000")
+        call_command("update_search_vectors", stdout=io.StringIO())
+        cursor.execute("PRAGMA cache_size")
+        assert cursor.fetchone()[0] == -3000
+    assert finds(station, "polar")
