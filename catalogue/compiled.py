@@ -194,9 +194,10 @@ class CompiledPrefetch:
         elif field.many_to_many:
             # The related manager's own prefetch query, which selects the key of the instance
             # each row belongs to; its placeholder instance only stands for the keys.
-            manager = getattr(model(pk=ID_MARKER), self.name)
+            placeholder = model(pk=ID_MARKER)
+            manager = getattr(placeholder, self.name)
             built, self.key_of_related, _, _, self.cache_name, _ = manager.get_prefetch_querysets(
-                [model(pk=ID_MARKER)], [queryset]
+                [placeholder], [queryset]
             )
             build = lambda keys: built  # noqa: E731
             self.key_of_instance = lambda instance: (instance.pk,)
