@@ -259,8 +259,6 @@ class KindIndex:
         elif field is not None and field.one_to_many:
             related = field.related_model._default_manager.db_manager(self.using)
             links = related.values_list(field.field.attname, "pk")
-        elif field is not None and field.many_to_one:
-            links = self.manager.values_list("pk", field.attname)
         else:
             links = self.manager.values_list("pk", relation)
         rows = [row for row in fetch(links.order_by()) if row[1] is not None]

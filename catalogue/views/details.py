@@ -17,10 +17,10 @@ from typing import NamedTuple
 
 from django.db import models
 from django.http import Http404, JsonResponse
-from django.urls import reverse
 from django.views.generic import DetailView
 
 from catalogue import changes, jsonld
+from catalogue.addresses import path_to
 from catalogue.compiled import TEXT_MARKER, CompiledRecords
 from catalogue.models import (
     Actor,
@@ -68,7 +68,7 @@ def machine_value(request, value):
         case Record():
             return brief(request, value) if value.is_published else None
         case Theme():
-            url = reverse("catalogue:theme-detail", args=[value.slug])
+            url = path_to("catalogue:theme-detail", value.slug)
             return {"slug": value.slug, "name": value.name, "url": request.build_absolute_uri(url)}
         case models.Model():
             return fields_of(request, value)
