@@ -8,7 +8,9 @@ open; each use only puts the keys in, and converts what the database gives as th
 On PostgreSQL each statement is prepared once per connection (server-side binding, the keys as
 one array parameter, so that a page of 25 and one of 50 share a statement) and the statements of
 one read are sent together in a pipeline: planning, not running, was most of the database's
-work for such small queries, and each round trip costs both processes a wake-up. Django keeps
+work for such small queries, and each round trip costs both processes a wake-up. PostgreSQL
+plans them once per connection (`plan_cache_mode`, set in the settings): left to choose, it kept
+planning each use afresh, which took longer than the lookup by key it planned. Django keeps
 its own queries unprepared, for connection poolers; a pooler in front of Sciplo must keep
 prepared statements (PgBouncer 1.21 or later does, with `max_prepared_statements`).
 

@@ -117,6 +117,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The only statements bound on the server are catalogue.compiled's, which look rows up by
+    # key: planned once per connection rather than at each use, which cost more than running them.
+    connection_options = DATABASES["default"].setdefault("OPTIONS", {})
+    connection_options["options"] = " ".join(
+        filter(None, [connection_options.get("options"), "-c plan_cache_mode=force_generic_plan"])
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Each worker process keeps its own cache; what it holds (catalogue.revision) is retired by a

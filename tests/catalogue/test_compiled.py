@@ -3,9 +3,9 @@ makes from the same `for_detail()` queryset: the same instances with the same va
 records selected with them, and the same relations cached, in the same order, at every depth."""
 
 import pytest
-from django.db import models
+from django.db import connection, models
 
-from catalogue.compiled import TEXT_MARKER, CompiledRecords
+from catalogue.compiled import TEXT_MARKER, CompiledQuery, CompiledRecords
 from catalogue.generator import generate_catalogue
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication
 
@@ -60,3 +60,29 @@ def test_compiled_records_are_the_orm_s(model, staff):
         found += loaded is not None
     assert found == queryset.count()
     assert compiled.get("no-such-record") is None
+
+
+@pytest.mark.usefixtures("empty_catalogue")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Only PostgreSQL's statements are prepared."
+)
+def test_a_compiled_statement_is_planned_once_per_connection():
+    """PostgreSQL plans a prepared statement afresh at each use while it finds that worth it;
+    for a lookup by keys it never was, and the planning cost more than the lookup."""
+    generate_catalogue(initiatives=10, seed=3)
+    query = CompiledQuery(
+        lambda ids: Initiative.objects.filter(pk__in=ids).values_list("slug"), "default"
+    )
+    ids = list(Initiative.objects.values_list("pk", flat=True))
+    for count in range(1, 8):
+        assert len(query.rows(ids[:count])) == count
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
+            [
+                'SELECT "catalogue_initiative"."slug" AS "slug" FROM "catalogue_initiative" '
+                'WHERE "catalogue_initiative"."id" = ANY($1) '
+                'ORDER BY "catalogue_initiative"."name" ASC'
+            ],
+        )
+        assert cursor.fetchall() == [(7, 0)]
