@@ -288,9 +288,11 @@ def chosen(model: type[models.Model], ids: list, using: str) -> Iterator[None]:
                 for position, pk in enumerate(ids):
                     copy.write_row((pk, position))
         else:
-            cursor.executemany(
-                f"INSERT INTO {table} (id, position) VALUES (%s, %s)",
-                [(pk, position) for position, pk in enumerate(ids)],
+            # One statement given the ids as a JSON array, which SQLite reads itself: inserted
+            # one by one through the driver, 100,000 took most of a second.
+            cursor.execute(
+                f"INSERT INTO {table} (id, position) SELECT value, key FROM json_each(%s)",
+                [json.dumps(list(ids))],
             )
     try:
         yield
