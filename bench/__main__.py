@@ -294,7 +294,10 @@ def queries_of(case: Case, queries: dict) -> dict:
     if failed:
         return {"queries_error": failed[0]}
     if case.varied:
-        return {"queries": [count["afresh"] for count in counted]}
+        return {
+            "queries": [count["afresh"] for count in counted],
+            "queries_found": [count["found"] for count in counted],
+        }
     return {"queries": counted[0]["afresh"], "queries_remembered": counted[0]["remembered"]}
 
 

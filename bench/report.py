@@ -521,28 +521,37 @@ def growth_targets(first: dict | None, last: dict | None, engine: str) -> list[l
 
 def queries_target(measured: list[dict], engine: str) -> list[list]:
     """Whether each case makes the same queries at every N. A varied case's first requests have
-    the same shapes at every N, but a request that finds nothing skips the queries that load
-    its rows' relations, and more find nothing in a small catalogue: so its most queries (those
-    of a request that finds rows) are compared."""
-    counts: dict[str, set] = {}
+    the same shapes at every N (bench/workload.py), but one that finds nothing skips the queries
+    loading its rows, and more find nothing in a small catalogue: so a varied case's requests are
+    compared where they found records at every N."""
+    counts: dict[str, list] = {}
     for run in measured:
         if run["engine"] != engine:
             continue
         for case in run["cases"]:
             queries = case.get("queries")
             if isinstance(queries, list):
-                counted = max(queries, default=None)
+                found = case.get("queries_found") or [True] * len(queries)
+                counted = [
+                    count if hit else None for count, hit in zip(queries, found, strict=True)
+                ]
             else:
-                counted = (queries, case.get("queries_remembered"))
-            counts.setdefault(case["key"], set()).add(counted)
+                counted = [(queries, case.get("queries_remembered"))]
+            counts.setdefault(case["key"], []).append(counted)
     if not counts:
         return []
-    varying = sorted(key for key, values in counts.items() if len(values) > 1)
+    varying = sorted(key for key, runs in counts.items() if differ(runs))
     sizes = sorted({r["size"] for r in measured if r["engine"] == engine})
     verdict = "met" if not varying else "missed: " + ", ".join(varying)
     if len(sizes) < 2:
         verdict = "not measured (one size)"
     return [[f"{engine_name(engine)} queries per request equal at every N", verdict, None, "same"]]
+
+
+def differ(runs: list[list]) -> bool:
+    """Whether the counts of one case's requests differ between runs, request by request, where
+    every run counted that request (None: it found nothing)."""
+    return any(None not in counts and len(set(counts)) > 1 for counts in zip(*runs, strict=True))
 
 
 def export_target(run: dict | None, engine: str) -> list:

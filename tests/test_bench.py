@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from django.conf import settings
 
-from bench import load, report, workload
+from bench import load, queries, report, workload
 
 WRK_OUTPUT = """Running 20s test @ http://127.0.0.1:8310
   2 threads and 8 connections
@@ -544,22 +544,36 @@ def test_profiles_are_folded_away_beneath_their_run():
     assert "not profiled: RuntimeError: /initiatives/?x answered 500" in section
 
 
-def test_a_varied_case_makes_the_same_queries_at_every_n_when_its_most_are_the_same():
+def test_a_varied_case_makes_the_same_queries_at_every_n_where_its_requests_found_records():
     small = a_run("postgresql", 1_000, p50=5.0, p95=9.0, rps=80.0, queries=10)
     large = a_run("postgresql", 100_000, p50=5.0, p95=9.0, rps=80.0, queries=10)
-    # A request that finds nothing in the small catalogue loads no relations.
-    report.case_of(small, "api_faceted" + report.COLD)["queries"] = [10, 1, 11, 10, 10]
+    # The second request finds nothing in the small catalogue, and loads no relations there.
+    small_case = report.case_of(small, "api_faceted" + report.COLD)
+    small_case["queries"] = [10, 1, 11, 10, 10]
+    small_case["queries_found"] = [True, False, True, True, True]
+    large_case = report.case_of(large, "api_faceted" + report.COLD)
+    large_case["queries"] = [10, 12, 11, 10, 10]
+    large_case["queries_found"] = [True] * 5
 
     _size, rows = report.targets([small, large])
     verdicts = {row[0]: row[1] for row in rows}
 
     assert verdicts["PostgreSQL queries per request equal at every N"] == "met"
 
-    report.case_of(large, "api_faceted" + report.COLD)["queries"] = [10, 12, 11, 10, 10]
+    large_case["queries"] = [10, 12, 12, 10, 10]
     _size, rows = report.targets([small, large])
     verdicts = {row[0]: row[1] for row in rows}
 
     assert verdicts["PostgreSQL queries per request equal at every N"] == "missed: api_faceted_cold"
+
+
+def test_a_list_that_selects_nothing_is_counted_as_finding_nothing():
+    site = b'<h2 id="results-heading" class="results__count" aria-live="polite">\n  %d initiatives'
+    api = b'{"count":%d,"next":null,"previous":null,"results":[]}'
+
+    assert not queries.found_records(site % 0) and queries.found_records(site % 12)
+    assert not queries.found_records(api % 0) and queries.found_records(api % 3)
+    assert queries.found_records(b"<!doctype html><h1>Geneva Science and Diplomacy</h1>")
 
 
 def test_results_of_the_fixed_cases_only_are_never_judged_as_varied_ones():
