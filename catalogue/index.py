@@ -66,8 +66,10 @@ class Values:
     """The values of one filter parameter that each record carries: `codes[i]` is carried by the
     record at position `owners[i]` (each pair once), `vocabulary[code]` is the value as a query
     string writes it and `labels[code]` how a facet names it. `by_value` lists the same owners
-    grouped by code, those of code c from `offsets[c]` to `offsets[c + 1]`; `label_order` ranks
-    the codes by label, as a facet orders values of equal counts."""
+    grouped by code, those of code c from `offsets[c]` to `offsets[c + 1]`; the pairs are in
+    order of owner, those of the record at position p from `owner_offsets[p]` to
+    `owner_offsets[p + 1]`; `label_order` ranks the codes by label, as a facet orders values of
+    equal counts."""
 
     vocabulary: list[str]
     labels: list[str]
@@ -75,11 +77,15 @@ class Values:
     codes: np.ndarray
     by_value: np.ndarray
     offsets: np.ndarray
+    owner_offsets: np.ndarray
     label_order: np.ndarray
     code_of: dict[str, int]
 
     @classmethod
-    def from_pairs(cls, owners, codes, vocabulary: list[str], labels: list[str]) -> "Values":
+    def from_pairs(
+        cls, owners, codes, vocabulary: list[str], labels: list[str], *, size: int
+    ) -> "Values":
+        """The values of `size` records from (owner position, code) pairs."""
         owners = np.asarray(owners, dtype=np.int64)
         codes = np.asarray(codes, dtype=np.int64)
         # Each (record, value) once: a record reaching one value by two paths counts once.
@@ -97,6 +103,7 @@ class Values:
             codes=codes.astype(CODE),
             by_value=owners[by_code].astype(CODE),
             offsets=np.searchsorted(codes[by_code], np.arange(len(vocabulary) + 1)),
+            owner_offsets=np.searchsorted(owners, np.arange(size + 1)).astype(CODE),
             label_order=label_order,
             code_of={value: code for code, value in enumerate(vocabulary)},
         )
@@ -111,8 +118,21 @@ class Values:
         return mask
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
-        """The number of records of `mask` carrying each value, by code."""
-        return np.bincount(self.codes[mask[self.owners]], minlength=len(self.vocabulary))
+        """The number of records of `mask` carrying each value, by code: read from the pairs of
+        the records in `mask` while they are at most half of all (at 100,000 initiatives a
+        filtered list's are a fraction, and looking at every pair cost several times more),
+        else from every pair."""
+        selected = np.flatnonzero(mask)
+        if 2 * len(selected) > len(mask):
+            return np.bincount(self.codes[mask[self.owners]], minlength=len(self.vocabulary))
+        starts = self.owner_offsets[selected]
+        lengths = self.owner_offsets[selected + 1] - starts
+        ends = np.cumsum(lengths)
+        # The pairs of each selected record, one run after another.
+        pairs = np.repeat(starts - ends + lengths, lengths) + np.arange(
+            ends[-1] if len(ends) else 0
+        )
+        return np.bincount(self.codes[pairs], minlength=len(self.vocabulary))
 
 
 @dataclass
@@ -216,7 +236,9 @@ class KindIndex:
         positions = np.flatnonzero(texts != "")
         found, codes = np.unique(texts[positions], return_inverse=True)
         found = found.tolist()
-        return Values.from_pairs(positions, codes, found, [labels.get(v, v) for v in found])
+        return Values.from_pairs(
+            positions, codes, found, [labels.get(v, v) for v in found], size=len(self.ids)
+        )
 
     def load_through(
         self, relation: str, records: models.QuerySet, field: str, label_field: str, labels
@@ -246,6 +268,7 @@ class KindIndex:
             related_codes[at[offered]],
             values,
             [label_of[value] for value in values],
+            size=len(self.ids),
         )
 
     def pairs(self, relation: str) -> tuple[np.ndarray, np.ndarray]:
@@ -273,7 +296,11 @@ class KindIndex:
             values.append(value)
             labels.append(str(label))
         return Values.from_pairs(
-            self.positions_of(np.concatenate(owners)), np.concatenate(codes), values, labels
+            self.positions_of(np.concatenate(owners)),
+            np.concatenate(codes),
+            values,
+            labels,
+            size=len(self.ids),
         )
 
     def split(self, path: str) -> tuple[str, str]:

@@ -9,6 +9,7 @@ link gives.
 
 import random
 
+import numpy as np
 import pytest
 from django.http import QueryDict
 
@@ -91,3 +92,21 @@ def test_the_index_answers_as_the_database(filterset_class):
                     value.value,
                     data.urlencode(),
                 )
+
+
+@pytest.mark.parametrize("share", [0, 0.01, 0.3, 0.5, 0.51, 0.9, 1])
+def test_values_are_counted_alike_from_the_selected_records_or_from_every_pair(share):
+    """Counting reads the pairs of the selected records when they are few, every pair when
+    they are many: both give what counting each record's values one by one gives."""
+    rng = random.Random(7)
+    size, vocabulary = 400, [f"v{code}" for code in range(12)]
+    carried = {position: rng.sample(range(12), rng.randint(0, 4)) for position in range(size)}
+    owners = [position for position, codes in carried.items() for _code in codes]
+    codes = [code for position_codes in carried.values() for code in position_codes]
+    values = index.Values.from_pairs(owners, codes, vocabulary, vocabulary, size=size)
+    selected = rng.sample(range(size), round(share * size))
+    mask = np.zeros(size, dtype=bool)
+    mask[selected] = True
+
+    expected = [sum(code in carried[position] for position in selected) for code in range(12)]
+    assert values.counts(mask).tolist() == expected
