@@ -13,6 +13,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,13 @@ NAME_SEPARATOR = "; "
 # Rows are read from the database, and written out, this many at a time: an export of any
 # length holds one batch in memory.
 CHUNK_SIZE = 1000
+# A spreadsheet runs a cell beginning with one of these as a formula (OWASP, "CSV Injection"):
+# such text is written with a leading apostrophe, the spreadsheets' own mark of text. So is text
+# already beginning with apostrophes before one of them, so that reading takes exactly one away.
+FORMULA = re.compile(r"'*[=+\-@\t\r]")
+NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+FORMULA_STARTS = frozenset("'=+-@\t\r")
 # Rows fetched from the database at a time.
 READ_SIZE = 5000
 
@@ -391,6 +399,28 @@ class NamesInOrder:
         return NAME_SEPARATOR.join(found)
 
 
+def spreadsheet_text(value):
+    """`value` as a spreadsheet cell holds it: text a spreadsheet would run as a formula begins
+    with an apostrophe (a number, "-12.5", is no formula)."""
+    if isinstance(value, str) and FORMULA.match(value) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_row(values: list) -> list:
+    # Most cells begin otherwise: only those that may be formulas are looked at closely.
+    return [
+        spreadsheet_text(value) if value.__class__ is str and value[:1] in FORMULA_STARTS else value
+        for value in values
+    ]
+
+
+def spreadsheet_value(text: str) -> str:
+    """The value of a cell `spreadsheet_text` wrote: one apostrophe fewer before a formula's
+    first character."""
+    return text[1:] if NEUTRALISED.match(text) else text
+
+
 def csv_lines(records: Iterable[list], header: list[str]) -> Iterator[str]:
     """The lines of a CSV file of `records` (each a list of values in the order of `header`),
     header first, a batch of rows at a time."""
@@ -398,7 +428,7 @@ def csv_lines(records: Iterable[list], header: list[str]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for number, record in enumerate(records, start=1):
-        writer.writerow(record)
+        writer.writerow(spreadsheet_row(record))
         if number % CHUNK_SIZE == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -11,7 +11,10 @@ keys. A cell holds the key's value as text:
   many-to-many field as its keys joined by "; " (`LIST_SEPARATOR`);
 - a link relation (participations, party_links, provisions, citations) as one line per row,
   the row's fields joined by " | " (`FIELD_SEPARATOR`) in the order `link_columns()` gives:
-  participations "actor | role | start_year | end_year", citations "source | locator".
+  participations "actor | role | start_year | end_year", citations "source | locator";
+- text a spreadsheet would run as a formula (beginning with "=", "+", "-", "@", a tab or a
+  carriage return; a number is none) after an apostrophe, which reading takes away again
+  (`catalogue.exports.spreadsheet_text`), in every CSV and XLSX export alike.
 
 `flatten()` and `unflatten()` are each other's inverse, so a file exported here imports back to
 the same documents.
@@ -42,7 +45,7 @@ from catalogue.documents import (
     natural_key_field,
     own_fields,
 )
-from catalogue.exports import csv_lines, json_chunks
+from catalogue.exports import csv_lines, json_chunks, spreadsheet_text, spreadsheet_value
 
 FORMATS = ("csv", "xlsx", "json")
 LIST_SEPARATOR = "; "
@@ -224,8 +227,9 @@ def xlsx_export(model: type[models.Model], documents: Iterable[Document]) -> byt
 
 
 def text_cell(sheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
-    # Text that starts with "=" is text here, never a formula that the spreadsheet would run.
+    # Typed as text, and marked as CSV's cells are: a spreadsheet that retypes it (a curator
+    # editing the cell) still never runs it as a formula.
+    cell = WriteOnlyCell(sheet, value=spreadsheet_text(text))
     cell.data_type = "s"
     return cell
 
@@ -246,7 +250,8 @@ def read_rows(model: type[models.Model], file_format: str, content: bytes) -> li
                 f"Row {number}, column {get_column_letter(len(header) + 1)}: a value under no "
                 f"column (the header names {len(header)} columns)."
             )
-        cells = cells[: len(header)] + [""] * (len(header) - len(cells))
+        cells = [spreadsheet_value(cell) for cell in cells[: len(header)]]
+        cells += [""] * (len(header) - len(cells))
         row = dict(zip(header, cells, strict=True))
         try:
             rows.append(Row(number, unflatten(model, row)))

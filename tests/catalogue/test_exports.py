@@ -1,6 +1,9 @@
 """Whole-result exports: a row names its record's to-many relations as the lists show them
 (published records only, each once, by name), and an export costs the same queries however many
-rows it holds."""
+rows it holds; a spreadsheet never runs a cell of one as a formula."""
+
+import csv
+import io
 
 import pytest
 from django.db import connection
@@ -162,3 +165,33 @@ def test_an_export_costs_the_same_queries_for_a_large_catalogue(client):
     # The ids; the temporary table made, emptied, filled and dropped; the rows; the names of each
     # to-many column.
     assert len(queries) == 6 + len(to_many_columns(Initiative))
+
+
+# What begins a formula in a spreadsheet (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
+CSV_EXPORTS = ["/initiatives/?format=csv", "/api/v1/initiatives/?format=csv"]
+
+
+def csv_export_rows(client, path: str) -> dict[str, dict[str, str]]:
+    response = client.get(path)
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content).decode()
+    return {row["slug"]: row for row in csv.DictReader(io.StringIO(content, newline=""))}
+
+
+@pytest.mark.parametrize("path", CSV_EXPORTS)
+@pytest.mark.parametrize("prefix", FORMULA_PREFIXES, ids=repr)
+def test_a_csv_export_writes_a_formula_as_text(client, path, prefix):
+    city = CityFactory(name=f"{prefix}1+1", latitude=-33.92, longitude=-70.65)
+    initiative = InitiativeFactory(name=f'{prefix}HYPERLINK("http://example.org")')
+    initiative.cities.add(city)
+
+    row = csv_export_rows(client, path)[initiative.slug]
+
+    assert row["name"] == f"'{initiative.name}"
+    # A related record's name is one cell of names: it begins with the formula, marked.
+    assert row["cities"] == f"'{city.name}"
+    cities = csv_export_rows(client, path.replace("initiatives", "cities"))
+    assert cities[city.slug]["name"] == f"'{city.name}"
+    # A negative number is a number, not a formula.
+    assert (cities[city.slug]["latitude"], cities[city.slug]["longitude"]) == ("-33.92", "-70.65")

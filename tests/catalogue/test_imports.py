@@ -1,6 +1,7 @@
 """Bulk import and export: a dry run first, all or nothing, versioned, within the workflow's
 permissions; an export of every list imports back into an empty catalogue unchanged."""
 
+import csv
 import io
 
 import pytest
@@ -30,7 +31,7 @@ from catalogue.models import (
     Version,
 )
 from catalogue.tabular import Row, read_rows
-from tests.factories import ActorFactory, InitiativeFactory
+from tests.factories import ActorFactory, CityFactory, InitiativeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -455,3 +456,31 @@ def test_the_import_page_costs_four_queries(curator_client, django_assert_num_qu
         response = curator_client.get(admin_url(Actor, "import"))
     assert response.status_code == 200
     assert response.context["title"] == "Import actors"
+
+
+@pytest.mark.parametrize(
+    ("file_format", "prefix"),
+    [
+        (file_format, prefix)
+        for file_format in ("csv", "xlsx")
+        for prefix in ("=", "+", "-", "@", "\t", "\r", "'=", "''+")
+        # XML, and so XLSX, reads a carriage return as a line feed.
+        if (file_format, prefix) != ("xlsx", "\r")
+    ],
+    ids=repr,
+)
+def test_an_export_writes_a_formula_as_text_and_imports_back_unchanged(
+    curator_client, file_format, prefix
+):
+    city = CityFactory(name=f"{prefix}SUM(A1:A9)", latitude=-33.92, longitude=-70.65)
+    content = export(curator_client, City, file_format, _selected_action=[city.pk])
+
+    if file_format == "csv":
+        [cells] = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    else:
+        header, values = load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)
+        cells = dict(zip(header, values, strict=True))
+    assert cells["name"] == f"'{city.name}"
+    assert (cells["latitude"], cells["longitude"]) == ("-33.92", "-70.65")
+    [row] = read_rows(City, file_format, content)
+    assert row.document == record_document(city)

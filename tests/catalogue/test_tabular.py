@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from catalogue.documents import DocumentInvalid, documents
+from catalogue.exports import spreadsheet_text, spreadsheet_value
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Source
 from catalogue.tabular import (
     TabularError,
@@ -279,3 +280,29 @@ def test_the_format_comes_from_the_extension():
     for name in ("actors.xls", "actors", "actors.csv.txt"):
         with pytest.raises(TabularError, match="is not a CSV, XLSX or JSON file"):
             format_of(name)
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("=1+1", True),
+        ("+1 555", True),
+        ("-x", True),
+        ("@SUM(A1)", True),
+        ("\tx", True),
+        ("\rx", True),
+        # Apostrophes before a formula are marked too, so that reading takes exactly one away.
+        ("'=1", True),
+        ("''@x", True),
+        ("-12.5", False),
+        ("-3", False),
+        ("'5", False),
+        ("'", False),
+        ("", False),
+        ("a=b", False),
+    ],
+)
+def test_a_cell_is_marked_where_a_spreadsheet_would_run_it_and_reads_back(text, marked):
+    written = spreadsheet_text(text)
+    assert written == (f"'{text}" if marked else text)
+    assert spreadsheet_value(written) == text
