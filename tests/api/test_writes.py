@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from api.urls import router
 from catalogue.models import (
     Actor,
     Agreement,
@@ -755,3 +756,16 @@ class TestCuratorTokenCommand:
     def test_refuses_an_unknown_user(self):
         with pytest.raises(CommandError, match="no user named 'nobody'"):
             curator_token("nobody")
+
+
+# A key no record has, with bytes a database refuses in text: NUL, and other control characters.
+HOSTILE_KEYS = ["%00", "a%00b", "%01", "%1F", "%7F"]
+
+
+@pytest.mark.parametrize("key", HOSTILE_KEYS)
+@pytest.mark.parametrize("prefix", [prefix for prefix, _viewset, _name in router.registry])
+def test_a_key_holding_control_characters_is_not_found_on_every_route(curator_api, prefix, key):
+    url = f"/api/v1/{prefix}/{key}/"
+    for method in ("get", "head", "put", "patch", "delete"):
+        response = getattr(curator_api, method)(url, {}, format="json")
+        assert response.status_code == 404, (method, url, response.content)
