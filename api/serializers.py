@@ -7,8 +7,11 @@ A record is written with its relations through `catalogue.services`, which valid
 does; its errors come back keyed as the payload names the fields, a link row's at the row's place.
 """
 
+import re
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls.converters import SlugConverter
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
@@ -35,6 +38,9 @@ from catalogue.models import (
 from catalogue.partial_dates import DatePrecision
 from catalogue.representations import api_route, lookup_field, representations
 
+# What a key is: a slug, a country's code or an SDG's number, as the API's routes take them.
+KEY = re.compile(SlugConverter.regex)
+
 
 def api_url(request, instance) -> str | None:
     model = type(instance)
@@ -54,9 +60,16 @@ class BriefRelatedField(serializers.SlugRelatedField):
         kwargs.setdefault("slug_field", lookup_field(model))
         super().__init__(**kwargs)
 
+    default_error_messages = {
+        "not_a_key": "A key is letters, digits, hyphens and underscores: {value!r} is none.",
+    }
+
     def to_internal_value(self, data):
         if isinstance(data, dict):
             data = data.get(self.slug_field)
+        # Nothing else is looked up: a NUL byte in a text parameter is an error to the database.
+        if isinstance(data, str) and not KEY.fullmatch(data):
+            self.fail("not_a_key", value=data)
         return super().to_internal_value(data)
 
 

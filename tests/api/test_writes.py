@@ -14,8 +14,11 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
+from rest_framework.relations import ManyRelatedField
+from rest_framework.serializers import ListSerializer
 from rest_framework.test import APIClient
 
+from api.serializers import BriefRelatedField
 from api.urls import router
 from catalogue.models import (
     Actor,
@@ -769,3 +772,45 @@ def test_a_key_holding_control_characters_is_not_found_on_every_route(curator_ap
     for method in ("get", "head", "put", "patch", "delete"):
         response = getattr(curator_api, method)(url, {}, format="json")
         assert response.status_code == 404, (method, url, response.content)
+
+
+FACTORY_OF = {
+    factory._meta.model: factory
+    for factory in (ActorFactory, AgreementFactory, CityFactory, CourseFactory, InitiativeFactory)
+}
+
+
+def key_payloads(serializer, key: str):
+    """(field, value) for every relation `serializer` writes by key, `key` in the value's place:
+    related records, lists of them, and the link rows of lists of rows."""
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        if isinstance(field, BriefRelatedField):
+            yield name, key
+        elif isinstance(field, ManyRelatedField) and isinstance(
+            field.child_relation, BriefRelatedField
+        ):
+            yield name, [key]
+        elif isinstance(field, ListSerializer):
+            for inner, value in key_payloads(field.child, key):
+                yield name, [{inner: value}]
+
+
+WRITTEN_BY_KEY = [
+    (prefix, name, value)
+    for prefix, viewset, _basename in router.registry
+    if getattr(viewset, "model", None) in FACTORY_OF
+    for name, value in key_payloads(viewset.serializer_class(), "a\x00b")
+]
+
+
+@pytest.mark.parametrize(("prefix", "name", "value"), WRITTEN_BY_KEY)
+def test_a_key_holding_control_characters_is_refused_by_every_related_field(
+    curator_api, prefix, name, value
+):
+    viewset = next(viewset for known, viewset, _basename in router.registry if known == prefix)
+    record = FACTORY_OF[viewset.model]()
+    response = curator_api.patch(f"/api/v1/{prefix}/{record.slug}/", {name: value}, format="json")
+    assert response.status_code == 400, response.content
+    assert name in response.json()["error"]["fields"]
