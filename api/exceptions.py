@@ -16,6 +16,8 @@ from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
+from catalogue.views.pages import size_limit_exceeded
+
 MESSAGES = {
     status.HTTP_400_BAD_REQUEST: "Some values are not valid; see fields.",
 }
@@ -55,6 +57,9 @@ def error_response(status_code: int, code: str, message: str) -> JsonResponse:
 
 
 def bad_request(request, exception=None):
+    limit = size_limit_exceeded(exception)
+    if limit is not None:
+        return error_response(413, "too_large", limit)
     return error_response(400, "bad_request", "The request could not be understood.")
 
 

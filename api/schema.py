@@ -55,6 +55,7 @@ ERRORS = {
     403: "The token's user may not make this change.",
     404: "No such record (drafts are hidden from anonymous readers), or a page past the last.",
     409: "The record cannot be deleted while other records refer to it.",
+    413: "The body is larger than 2.5 MB, or sends more than 1,000 form fields.",
     429: "Too many requests from this client; retry after `Retry-After` seconds.",
 }
 
@@ -68,10 +69,10 @@ def expected_errors(method: str, is_list: bool) -> tuple[int, ...]:
     if method == "GET":
         return (400, 401, 404, 429) if is_list else (401, 404, 429)
     if method == "POST":
-        return (400, 401, 403, 429)
+        return (400, 401, 403, 413, 429)
     if method == "DELETE":
         return (401, 403, 404, 409, 429)
-    return (400, 401, 403, 404, 429)
+    return (400, 401, 403, 404, 413, 429)
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):

@@ -10,7 +10,7 @@ from django.views import defaults
 
 from api import exceptions as api_errors
 from catalogue.admin.quality import dashboard
-from catalogue.views.pages import health, not_found
+from catalogue.views.pages import bad_request, health, not_found
 
 
 def api_or_site(api_handler, site_handler):
@@ -21,7 +21,7 @@ def api_or_site(api_handler, site_handler):
     return handler
 
 
-handler400 = api_or_site(api_errors.bad_request, defaults.bad_request)
+handler400 = api_or_site(api_errors.bad_request, bad_request)
 handler404 = api_or_site(api_errors.not_found, not_found)
 handler500 = api_or_site(api_errors.server_error, defaults.server_error)
 

@@ -1,9 +1,12 @@
 """The home page, global search, themes, the 404 page and the health check."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.generic import DetailView, ListView, TemplateView
 
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
@@ -104,6 +107,29 @@ def not_found(request, exception):
     last_part = request.path.strip("/").rsplit("/", 1)[-1]
     context = {"suggested_search": last_part.replace("-", " ")}
     return render(request, "404.html", context, status=404)
+
+
+def size_limit_exceeded(exception) -> str | None:
+    """The limit a request refused for its size went beyond, said for its sender; None when
+    the request was refused for anything else."""
+    if isinstance(exception, RequestDataTooBig):
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+        return f"The request's body is larger than the {megabytes:g} MB a request may send."
+    if isinstance(exception, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return f"The request sends more than the {limit} fields a request may send."
+    if isinstance(exception, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return f"The request sends more than the {limit} files a request may send."
+    return None
+
+
+def bad_request(request, exception=None):
+    """A request refused for its size is too large (413), not malformed (400)."""
+    limit = size_limit_exceeded(exception)
+    if limit is not None:
+        return HttpResponse(limit, status=413, content_type="text/plain; charset=utf-8")
+    return defaults.bad_request(request, exception)
 
 
 def health(request):

@@ -289,3 +289,37 @@ class TestErrorBody:
         response = Client(raise_request_exception=False).get("/")
         assert response.status_code == 500
         assert response["Content-Type"].startswith("text/html")
+
+
+BIG_BODY = "x" * 3_000_000
+MANY_FIELDS = "&".join(f"field{number}=1" for number in range(1_001))
+
+
+FORM = "application/x-www-form-urlencoded"
+TOO_LARGE = [(BIG_BODY, FORM, "2.5 MB"), (MANY_FIELDS, FORM, "1000 fields")]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type", "limit"),
+    [
+        (path, *request)
+        for path in ("/api/v1/initiatives/gesda/", "/api/v1/actors/")
+        for request in [(BIG_BODY, "application/json", "2.5 MB"), *TOO_LARGE]
+    ]
+    # Admin's forms are read as forms: a JSON body is no form's data, and is never read.
+    + [("/admin/catalogue/initiative/add/", *request) for request in TOO_LARGE],
+)
+def test_a_request_beyond_a_size_limit_is_refused_as_too_large_naming_the_limit(
+    client, curator, curator_token, path, body, content_type, limit
+):
+    client.force_login(curator)
+    method = "PATCH" if path.endswith("gesda/") else "POST"
+    response = client.generic(
+        method, path, body, content_type=content_type, HTTP_AUTHORIZATION=curator_token
+    )
+    if path.startswith("/api/"):
+        error = assert_error(response, 413, "too_large")
+        assert limit in error["message"]
+    else:
+        assert response.status_code == 413
+        assert limit in response.content.decode()
