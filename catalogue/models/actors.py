@@ -19,6 +19,7 @@ from catalogue.models.base import (
 )
 from catalogue.models.courses import ProviderRole
 from catalogue.models.initiatives import ParticipationRole
+from catalogue.models.text import single_line
 
 
 class Sector(models.TextChoices):
@@ -109,7 +110,7 @@ class ActorQuerySet(RecordQuerySet):
 
 class Actor(Record):
     kind = models.CharField(max_length=20, choices=ActorKind.choices, db_index=True)
-    acronym = models.CharField(max_length=30, blank=True, db_index=True)
+    acronym = models.CharField(max_length=30, blank=True, db_index=True, validators=[single_line])
     country = models.ForeignKey(
         "catalogue.Country", on_delete=models.PROTECT, null=True, blank=True
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from catalogue.addresses import path_to
 from catalogue.constraints import FieldCheckConstraint
+from catalogue.models.text import multi_line, single_line
 from catalogue.search import search
 
 FIRST_PLAUSIBLE_YEAR = 1900
@@ -193,11 +194,14 @@ class Record(models.Model):
         unique=True,
         help_text="Stable identifier used in URLs and the API; do not change once published.",
     )
-    name = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255, db_index=True, validators=[single_line])
     summary = models.TextField(
-        max_length=600, blank=True, help_text="One or two sentences for lists and previews."
+        max_length=600,
+        blank=True,
+        validators=[multi_line],
+        help_text="One or two sentences for lists and previews.",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[multi_line])
     website = models.URLField(max_length=500, blank=True)
     publication = models.CharField(
         max_length=10,
@@ -268,7 +272,10 @@ class Citation(models.Model):
 
     source = models.ForeignKey("catalogue.Source", on_delete=models.PROTECT)
     locator = models.CharField(
-        max_length=200, blank=True, help_text="Where in the source: a page, a section, a heading."
+        max_length=200,
+        blank=True,
+        validators=[single_line],
+        help_text="Where in the source: a page, a section, a heading.",
     )
 
     class Meta:

@@ -20,6 +20,7 @@ from catalogue.models.base import (
     published_links,
     published_only,
 )
+from catalogue.models.text import single_line
 
 LANGUAGE_NAMES = dict(global_settings.LANGUAGES)
 
@@ -158,7 +159,10 @@ class Course(Record):
         "free of charge", null=True, blank=True, help_text="Leave unknown if the source is silent."
     )
     fee = models.CharField(
-        max_length=100, blank=True, help_text="The fee as the provider states it."
+        max_length=100,
+        blank=True,
+        validators=[single_line],
+        help_text="The fee as the provider states it.",
     )
     initiative = models.ForeignKey(
         "catalogue.Initiative",

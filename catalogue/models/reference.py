@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.base import SlugManager
+from catalogue.models.text import multi_line, single_line
 from catalogue.partial_dates import (
     PartialDateField,
     PartialDateProperty,
@@ -28,10 +29,19 @@ class Country(models.Model):
         primary_key=True,
         validators=[RegexValidator(r"^[A-Z]{2}\Z", "Enter two capital letters, such as CH.")],
     )
-    name = models.CharField(max_length=100, unique=True)
-    numeric_code = models.CharField("M49 / ISO numeric code", max_length=3, unique=True)
-    region = models.CharField("UN M49 region", max_length=50, blank=True, db_index=True)
-    sub_region = models.CharField("UN M49 sub-region", max_length=50, blank=True, db_index=True)
+    name = models.CharField(max_length=100, unique=True, validators=[single_line])
+    numeric_code = models.CharField(
+        "M49 / ISO numeric code",
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9]{3}\Z", "Enter three digits, such as 756.")],
+    )
+    region = models.CharField(
+        "UN M49 region", max_length=50, blank=True, db_index=True, validators=[single_line]
+    )
+    sub_region = models.CharField(
+        "UN M49 sub-region", max_length=50, blank=True, db_index=True, validators=[single_line]
+    )
 
     objects = CountryManager()
 
@@ -57,7 +67,7 @@ class SDG(models.Model):
     number = models.PositiveSmallIntegerField(
         primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(17)]
     )
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[single_line])
 
     objects = SDGManager()
 
@@ -85,8 +95,8 @@ class Vocabulary(models.Model):
     """A term of a small controlled vocabulary, looked up by slug."""
 
     slug = models.SlugField(max_length=100, unique=True)
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=100, unique=True, validators=[single_line])
+    description = models.TextField(blank=True, validators=[multi_line])
 
     objects = SlugManager()
 
@@ -130,11 +140,14 @@ class Source(models.Model):
     """A document a record rests on."""
 
     slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=500)
+    title = models.CharField(max_length=500, validators=[single_line])
     author = models.CharField(
-        "author or publisher", max_length=300, help_text="Authors, or the publishing body."
+        "author or publisher",
+        max_length=300,
+        validators=[single_line],
+        help_text="Authors, or the publishing body.",
     )
-    publisher = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=300, blank=True, validators=[single_line])
     kind = models.CharField(max_length=10, choices=SourceKind.choices, db_index=True)
     url = models.URLField("URL", max_length=500, blank=True)
     published_on = PartialDateField("published")
@@ -142,7 +155,7 @@ class Source(models.Model):
     accessed_on = models.DateField(
         "accessed", null=True, blank=True, help_text="When the online copy was last read."
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[multi_line])
 
     objects = SlugManager()
 

@@ -814,3 +814,26 @@ def test_a_key_holding_control_characters_is_refused_by_every_related_field(
     response = curator_api.patch(f"/api/v1/{prefix}/{record.slug}/", {name: value}, format="json")
     assert response.status_code == 400, response.content
     assert name in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        prefix
+        for prefix, viewset, _name in router.registry
+        if getattr(viewset, "model", None) in FACTORY_OF
+    ],
+)
+@pytest.mark.parametrize(
+    ("field", "text"), [("name", "a\x01b"), ("summary", "a\x00b"), ("description", "a\x1bb")]
+)
+def test_a_text_holding_a_control_character_is_refused_naming_its_field(
+    curator_api, prefix, field, text
+):
+    viewset = next(viewset for known, viewset, _basename in router.registry if known == prefix)
+    record = FACTORY_OF[viewset.model]()
+    response = curator_api.patch(f"/api/v1/{prefix}/{record.slug}/", {field: text}, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+    record.refresh_from_db()
+    assert getattr(record, field) != text

@@ -27,6 +27,7 @@ from catalogue.models import (
     Initiative,
     InitiativeCitation,
     Participation,
+    Publication,
     Source,
     Version,
 )
@@ -484,3 +485,13 @@ def test_an_export_writes_a_formula_as_text_and_imports_back_unchanged(
     assert (cells["latitude"], cells["longitude"]) == ("-33.92", "-70.65")
     [row] = read_rows(City, file_format, content)
     assert row.document == record_document(city)
+
+
+def test_an_imported_text_holding_a_control_character_is_refused_naming_its_column(contributor):
+    city = CityFactory(name="Geneva test", publication=Publication.DRAFT)
+    rows = read_rows(City, "csv", f"slug,name,country\r\n{city.slug},Gen\x01eva,CH\r\n".encode())
+    result = import_rows(City, rows, user=contributor, dry_run=False, file_name="c.csv")
+    [row] = result.rows
+    assert "name" in row.errors
+    city.refresh_from_db()
+    assert city.name == "Geneva test"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
@@ -295,3 +296,31 @@ def test_valid_records_pass_every_rule():
     )
     for instance in (city, actor, initiative, participation):
         instance.full_clean()
+
+
+# Written by the software itself, never by a curator: a version copies a validated record.
+INTERNAL_MODELS = {"Version", "LinkCheck", "Revision"}
+CURATED_TEXT = [
+    field
+    for model in apps.get_app_config("catalogue").get_models()
+    if model.__name__ not in INTERNAL_MODELS and not model.__name__.endswith("Search")
+    for field in model._meta.concrete_fields
+    # Slugs, addresses and choices allow no control character already.
+    if type(field) in (models.CharField, models.TextField) and not field.choices
+]
+
+
+@pytest.mark.parametrize("field", CURATED_TEXT, ids=lambda field: str(field))
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x1f", "\x7f"], ids=repr)
+def test_no_curated_text_holds_a_control_character(field, character):
+    with pytest.raises(ValidationError):
+        field.run_validators(f"a{character}b")
+
+
+@pytest.mark.parametrize("field", CURATED_TEXT, ids=lambda field: str(field))
+def test_only_a_text_of_several_lines_holds_tabs_and_line_breaks(field):
+    if isinstance(field, models.TextField):
+        field.run_validators("a\tb\r\nc")
+    else:
+        with pytest.raises(ValidationError):
+            field.run_validators("a\nb")
