@@ -797,42 +797,43 @@ def key_payloads(serializer, key: str):
                 yield name, [{inner: value}]
 
 
-WRITTEN_BY_KEY = [
-    (prefix, name, value)
+# The API's routes of records, with the viewset of each.
+RECORD_VIEWSETS = [
+    (prefix, viewset)
     for prefix, viewset, _basename in router.registry
     if getattr(viewset, "model", None) in FACTORY_OF
+]
+RECORD_ROUTES = [(prefix, viewset.model) for prefix, viewset in RECORD_VIEWSETS]
+WRITTEN_BY_KEY = [
+    (prefix, viewset.model, name, value)
+    for prefix, viewset in RECORD_VIEWSETS
     for name, value in key_payloads(viewset.serializer_class(), "a\x00b")
 ]
 
 
-@pytest.mark.parametrize(("prefix", "name", "value"), WRITTEN_BY_KEY)
+def patched(client, prefix: str, model, payload: dict):
+    """A new record of `model` and the answer to PATCHing `payload` onto it."""
+    record = FACTORY_OF[model]()
+    return record, client.patch(f"/api/v1/{prefix}/{record.slug}/", payload, format="json")
+
+
+@pytest.mark.parametrize(("prefix", "model", "name", "value"), WRITTEN_BY_KEY)
 def test_a_key_holding_control_characters_is_refused_by_every_related_field(
-    curator_api, prefix, name, value
+    curator_api, prefix, model, name, value
 ):
-    viewset = next(viewset for known, viewset, _basename in router.registry if known == prefix)
-    record = FACTORY_OF[viewset.model]()
-    response = curator_api.patch(f"/api/v1/{prefix}/{record.slug}/", {name: value}, format="json")
+    _record, response = patched(curator_api, prefix, model, {name: value})
     assert response.status_code == 400, response.content
     assert name in response.json()["error"]["fields"]
 
 
-@pytest.mark.parametrize(
-    "prefix",
-    [
-        prefix
-        for prefix, viewset, _name in router.registry
-        if getattr(viewset, "model", None) in FACTORY_OF
-    ],
-)
+@pytest.mark.parametrize(("prefix", "model"), RECORD_ROUTES)
 @pytest.mark.parametrize(
     ("field", "text"), [("name", "a\x01b"), ("summary", "a\x00b"), ("description", "a\x1bb")]
 )
 def test_a_text_holding_a_control_character_is_refused_naming_its_field(
-    curator_api, prefix, field, text
+    curator_api, prefix, model, field, text
 ):
-    viewset = next(viewset for known, viewset, _basename in router.registry if known == prefix)
-    record = FACTORY_OF[viewset.model]()
-    response = curator_api.patch(f"/api/v1/{prefix}/{record.slug}/", {field: text}, format="json")
+    record, response = patched(curator_api, prefix, model, {field: text})
     assert response.status_code == 400, response.content
     assert field in response.json()["error"]["fields"]
     record.refresh_from_db()
