@@ -127,7 +127,7 @@ def production_env(catalogue_url: str) -> dict:
         # As docker-compose.yml deploys it: a worker keeps its connection between requests.
         CONN_MAX_AGE="60",
         # The site is reached over plain HTTP on loopback; nothing here signs in.
-        SECURE_COOKIES="false",
+        HTTPS="false",
         # The anonymous rate limit guards a public server from one client; here one client is
         # the whole point, so the limit is lifted rather than measured.
         API_ANON_RATE="1000000/second",

@@ -45,10 +45,21 @@ if not DEBUG:
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Served over HTTPS (the default in production): cookies only over HTTPS, every plain
+    # HTTP request redirected but the health check's (a container's probe speaks plain HTTP),
+    # and browsers told for a year to come back over HTTPS only (HSTS), the host's own
+    # subdomains included and the host allowed onto browsers' preload lists (which takes its
+    # owner's submission): HSTS_SUBDOMAINS and HSTS_PRELOAD turn those off.
+    HTTPS = env_bool("HTTPS", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+    # A proxy's X-Forwarded-Proto is believed only where a proxy sets it: anyone else could.
+    if env_bool("BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     # Before admin, so that the catalogue's admin templates (admin/index.html) override admin's.

@@ -1,6 +1,7 @@
 """Project-wide checks: Django's system checks, migrations, settings and the curator command."""
 
 import os
+import secrets
 import subprocess
 import sys
 from io import StringIO
@@ -29,10 +30,11 @@ def test_every_model_change_has_a_migration():
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
 
 
-def run_settings(**environment) -> subprocess.CompletedProcess:
+def run_settings(then: str = "", **environment) -> subprocess.CompletedProcess:
+    """Django set up in a process of its own with `environment`, running `then` afterwards."""
     env = {**os.environ, **environment}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", f"import django; django.setup(); {then}"],
         env={**env, "DJANGO_SETTINGS_MODULE": "sciplo.settings"},
         cwd=settings.BASE_DIR,
         capture_output=True,
@@ -55,6 +57,56 @@ def test_production_needs_allowed_hosts():
 def test_production_starts_when_configured():
     result = run_settings(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="sciplo.example.org")
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "ALLOWED_HOSTS": "sciplo.example.org",
+}
+
+
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    # The schema's check reads the database, as a deployed server's would.
+    environment = {**os.environ, **PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    for command in (["migrate", "--noinput"], ["check", "--deploy", "--fail-level", "WARNING"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            env=environment,
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def production_setting(name: str, **environment) -> str:
+    """The value of setting `name` in production with `environment`, as its repr."""
+    printed = f"from django.conf import settings; print(repr(settings.{name}))"
+    result = run_settings(printed, **PRODUCTION, **environment)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_over_https_redirects_and_sends_hsts_but_believes_no_proxy_unless_told():
+    assert production_setting("SECURE_SSL_REDIRECT") == "True"
+    assert production_setting("SECURE_HSTS_SECONDS") == str(365 * 24 * 60 * 60)
+    assert production_setting("SESSION_COOKIE_SECURE") == "True"
+    assert production_setting("SECURE_PROXY_SSL_HEADER") == "None"
+    assert production_setting("SECURE_PROXY_SSL_HEADER", BEHIND_PROXY="true") == (
+        "('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
+    answers = run_settings(
+        "from django.test import Client; client = Client(); "
+        "print(client.get('/health/').status_code, client.get('/themes/').status_code)",
+        **{**PRODUCTION, "ALLOWED_HOSTS": "testserver", "DATABASE_URL": "sqlite:///:memory:"},
+    )
+    # A container's health probe speaks plain HTTP; a reader is sent to HTTPS.
+    assert answers.stdout.split() == ["200", "301"], answers.stderr
+    assert production_setting("SECURE_SSL_REDIRECT", HTTPS="false") == "False"
+    assert production_setting("SECURE_HSTS_SECONDS", HTTPS="false") == "0"
+    assert production_setting("SESSION_COOKIE_SECURE", HTTPS="false") == "False"
 
 
 def test_debug_must_be_a_boolean():

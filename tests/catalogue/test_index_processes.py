@@ -65,7 +65,7 @@ def environment(database_url, tmp_path_factory) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "SECURE_COOKIES": "false",
+        "HTTPS": "false",
         "API_ANON_RATE": "1000000/second",
         "CURATOR": CURATOR,
         "CURATOR_PASSWORD": secrets.token_urlsafe(24),
