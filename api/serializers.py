@@ -38,8 +38,9 @@ from catalogue.models import (
 from catalogue.partial_dates import DatePrecision
 from catalogue.representations import api_route, lookup_field, representations
 
-# What a key is: a slug, a country's code or an SDG's number, as the API's routes take them.
-KEY = re.compile(SlugConverter.regex)
+# What a key is: a slug, a country's code or an SDG's number; the API's routes take no other.
+KEY_PATTERN = SlugConverter.regex
+KEY = re.compile(KEY_PATTERN)
 
 
 def api_url(request, instance) -> str | None:
@@ -55,14 +56,14 @@ class BriefRelatedField(serializers.SlugRelatedField):
     """A related object, written by its slug (or code, or number) and read as a brief object
     (`catalogue.representations.brief`; the schema says so, api/schema.py)."""
 
+    default_error_messages = {
+        "not_a_key": "A key is letters, digits, hyphens and underscores: {value!r} is none.",
+    }
+
     def __init__(self, **kwargs):
         model = kwargs["queryset"].model if "queryset" in kwargs else kwargs.pop("model")
         kwargs.setdefault("slug_field", lookup_field(model))
         super().__init__(**kwargs)
-
-    default_error_messages = {
-        "not_a_key": "A key is letters, digits, hyphens and underscores: {value!r} is none.",
-    }
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from django.db.models import ProtectedError
 from django.http import Http404
-from django.urls.converters import SlugConverter
 from django_filters.utils import translate_validation
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
@@ -76,9 +75,9 @@ class RecordViewSet(
 
     renderer_classes = [JSONRenderer, CSVRenderer, JSONLDRenderer]
     lookup_field = "slug"
-    # A key is a slug, a code or a number: nothing else is looked up (a NUL byte in a text
-    # parameter is an error to the database, not a miss), as on the site's routes.
-    lookup_value_regex = SlugConverter.regex
+    # Nothing but a key is looked up (a NUL byte in a text parameter is an error to the
+    # database, not a miss), as on the site's routes.
+    lookup_value_regex = serializers.KEY_PATTERN
     model = None
 
     def get_queryset(self):
@@ -181,7 +180,7 @@ class ReferenceViewSet(
 
     renderer_classes = [JSONRenderer, CSVRenderer]
     filter_backends = []
-    lookup_value_regex = SlugConverter.regex
+    lookup_value_regex = serializers.KEY_PATTERN
 
     def exported_ids(self, records) -> Sequence[int]:
         return list(records.values_list("pk", flat=True))

@@ -48,10 +48,11 @@ CHUNK_SIZE = 1000
 # A spreadsheet runs a cell beginning with one of these as a formula (OWASP, "CSV Injection"):
 # such text is written with a leading apostrophe, the spreadsheets' own mark of text. So is text
 # already beginning with apostrophes before one of them, so that reading takes exactly one away.
-FORMULA = re.compile(r"'*[=+\-@\t\r]")
-NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
+FORMULA_CHARACTERS = "=+-@\t\r"
+FORMULA = re.compile(f"'*[{re.escape(FORMULA_CHARACTERS)}]")
+NEUTRALISED = re.compile(f"'+[{re.escape(FORMULA_CHARACTERS)}]")
+FORMULA_STARTS = frozenset("'" + FORMULA_CHARACTERS)
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
-FORMULA_STARTS = frozenset("'=+-@\t\r")
 # Rows fetched from the database at a time.
 READ_SIZE = 5000
 

@@ -122,9 +122,9 @@ class Values:
         the records in `mask` while they are at most half of all (at 100,000 initiatives a
         filtered list's are a fraction, and looking at every pair cost several times more),
         else from every pair."""
-        selected = np.flatnonzero(mask)
-        if 2 * len(selected) > len(mask):
+        if 2 * np.count_nonzero(mask) > len(mask):
             return np.bincount(self.codes[mask[self.owners]], minlength=len(self.vocabulary))
+        selected = np.flatnonzero(mask)
         starts = self.owner_offsets[selected]
         lengths = self.owner_offsets[selected + 1] - starts
         ends = np.cumsum(lengths)
