@@ -16,6 +16,7 @@ from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
+from catalogue.models.base import RecordChanged
 from catalogue.views.pages import size_limit_exceeded
 
 MESSAGES = {
@@ -30,11 +31,18 @@ def error_body(status_code: int, code: str, message: str, fields: dict | None = 
     return {"error": error}
 
 
+class SavedMeanwhile(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "changed"
+
+
 def error_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RecordChanged):
+        exc = SavedMeanwhile(str(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -1,4 +1,5 @@
-"""HTTP manners for the API's reads: validators for conditional requests, and caching rules.
+"""HTTP manners for the API: validators for conditional requests, caching rules, and the
+preconditions that keep a write from undoing another.
 
 A successful read (GET or HEAD) carries:
 
@@ -8,7 +9,8 @@ A successful read (GET or HEAD) carries:
   hashing it is cheap beside that. A 304 therefore saves the transfer, not the server's work. A
   validator computed before the work, such as the latest `updated_at` and the count of a list's
   results, would cost queries of its own and still miss what changes no `updated_at`: a related
-  record renamed or unpublished, a theme edited, a record deleted.
+  record renamed or unpublished, a theme edited, a record deleted. A record's ETag starts with
+  how many times it was saved (`"7-…"`), which is what `If-Match` compares.
 - `Last-Modified`, on a record only: when it was last saved (its `updated_at`, already loaded).
   It does not move when only something the record shows in brief changes; `If-None-Match`, which
   takes precedence over `If-Modified-Since` (RFC 9110 §13.2.2, as Django's
@@ -19,28 +21,118 @@ A successful read (GET or HEAD) carries:
   theirs stay out of shared caches and are revalidated on every use (`private, no-cache`), which
   the ETag makes cheap. `Vary` names the request headers that select the representation.
 
-Anything else (an error, a write) is `no-store`.
+Anything else (an error, a write) is `no-store`; a write's answer carries the record's new ETag.
+
+A write to a record (PUT, PATCH, DELETE) locks its row until the request ends, so that writes to
+one record follow each other and each changes the record as the one before left it, and the
+workflow judges the state it is in. With `If-Match` (the ETag of the client's last read or
+write) the write is made only if nobody saved the record since, else it is refused with 412; a
+change to a record shown in brief does not count. `API_REQUIRE_IF_MATCH` refuses writes without
+it (428), for teams whose scripts must never write over a change they have not seen.
 
 An anonymous read is also remembered by the server until the catalogue changes
 (`RememberedReadsMixin`, catalogue/revision.py), after authentication, throttling and content
 negotiation, so the rate limit still counts every request.
 """
 
+import datetime
+import hashlib
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils.cache import (
-    get_conditional_response,
-    patch_cache_control,
-    patch_vary_headers,
-    set_response_etag,
-)
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, parse_etags, quote_etag
+from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from catalogue import revision
 
 READS = ("GET", "HEAD")
+
+
+class SavedState(NamedTuple):
+    """What a record's validators come from: when it was last saved, and how many saves (None
+    for reference data, which is not written through the API)."""
+
+    updated_at: datetime.datetime
+    lock_version: int | None
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = (
+        "The record was saved since the read whose ETag If-Match sends: read it again and make "
+        "the change on what it is now."
+    )
+
+
+class PreconditionRequired(APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+    default_detail = (
+        "Writes to a record need If-Match here: send the ETag of your last read of the record."
+    )
+
+
+def body_etag(response, saved: SavedState | None) -> str:
+    """The ETag of `response`'s body; a record's starts with its count of saves."""
+    digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+    if saved is None or saved.lock_version is None:
+        return quote_etag(digest)
+    return quote_etag(f"{saved.lock_version}-{digest}")
+
+
+def etag_saves(etag: str) -> int | None:
+    """The count of saves a strong ETag of a record names, or None."""
+    if etag.startswith("W/"):
+        return None
+    saves, _, _digest = etag.strip('"').partition("-")
+    return int(saves) if saves.isdigit() else None
+
+
+def check_preconditions(request, lock_version: int) -> None:
+    """Raises unless `If-Match` names the record's present count of saves (or `*`), or is absent
+    where it is not required."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        if settings.API_REQUIRE_IF_MATCH:
+            raise PreconditionRequired()
+        return
+    etags = parse_etags(header)
+    if "*" not in etags and lock_version not in map(etag_saves, etags):
+        raise PreconditionFailed()
+
+
+class PreconditionsMixin:
+    """For a viewset of records whose queryset locks the rows a write reads: a write honours
+    `If-Match`, and its answer carries the ETag of the record as written (see the module)."""
+
+    def get_object(self):
+        record = super().get_object()
+        if self.request.method not in READS:
+            check_preconditions(self.request, record.lock_version)
+        return record
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self.written = serializer.instance
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self.written = serializer.instance
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        written = getattr(self, "written", None)
+        if written is not None and response.status_code in (200, 201):
+            response.render()
+            saved = SavedState(written.updated_at, written.lock_version)
+            response.headers["ETag"] = body_etag(response, saved)
+        return response
 
 
 class RememberedReadsMixin:
@@ -60,7 +152,7 @@ class RememberedReadsMixin:
         key = revision.cache_key("api", request.build_absolute_uri(), request.accepted_media_type)
         found = cache.get(key)
         if found is not None:
-            content, content_type, self.changed_at = found
+            content, content_type, self.saved = found
             return HttpResponse(content, content_type=content_type)
         response = answer(request, *args, **kwargs)
         if isinstance(response, Response) and response.status_code == 200:
@@ -69,18 +161,20 @@ class RememberedReadsMixin:
             response.accepted_media_type = request.accepted_media_type
             response.renderer_context = self.get_renderer_context()
             response.render()
-            cache.set(key, (response.content, response["Content-Type"], self.changed_at))
+            cache.set(key, (response.content, response["Content-Type"], self.saved))
         return response
 
 
 class ConditionalGetMixin:
     """For a viewset: validators, 304s and caching rules on its reads (see the module)."""
 
-    changed_at = None
+    # The record a read shows, once it is known: None for a list.
+    saved: SavedState | None = None
 
     def get_object(self):
         record = super().get_object()
-        self.changed_at = getattr(record, "updated_at", None)
+        if hasattr(record, "updated_at"):
+            self.saved = SavedState(record.updated_at, getattr(record, "lock_version", None))
         return record
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -97,10 +191,10 @@ class ConditionalGetMixin:
             return response
         if hasattr(response, "render"):
             response.render()  # DRF renders when Django asks; the ETag needs the body now.
-        set_response_etag(response)
+        response.headers["ETag"] = body_etag(response, self.saved)
         last_modified = None
-        if self.changed_at is not None:
-            last_modified = int(self.changed_at.timestamp())
+        if self.saved is not None:
+            last_modified = int(self.saved.updated_at.timestamp())
             response.headers["Last-Modified"] = http_date(last_modified)
         return get_conditional_response(
             request, etag=response.headers["ETag"], last_modified=last_modified, response=response

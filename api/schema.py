@@ -55,7 +55,9 @@ ERRORS = {
     403: "The token's user may not make this change.",
     404: "No such record (drafts are hidden from anonymous readers), or a page past the last.",
     409: "The record cannot be deleted while other records refer to it.",
+    412: "The record was saved since the read whose ETag `If-Match` sends.",
     413: "The body is larger than 2.5 MB, or sends more than 1,000 form fields.",
+    428: "This server requires `If-Match` on writes to a record (`API_REQUIRE_IF_MATCH`).",
     429: "Too many requests from this client; retry after `Retry-After` seconds.",
 }
 
@@ -71,8 +73,8 @@ def expected_errors(method: str, is_list: bool) -> tuple[int, ...]:
     if method == "POST":
         return (400, 401, 403, 413, 429)
     if method == "DELETE":
-        return (401, 403, 404, 409, 429)
-    return (400, 401, 403, 404, 413, 429)
+        return (401, 403, 404, 409, 412, 428, 429)
+    return (400, 401, 403, 404, 412, 413, 428, 429)
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):
@@ -197,6 +199,19 @@ class ApiSchema(AutoSchema):
         parameters = [*super().get_override_parameters(), *self.format_parameters()]
         if self.method == "GET":
             parameters += self.read_headers()
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            parameters += self.write_headers()
+        if self.method in ("POST", "PUT", "PATCH"):
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    response=[200, 201],
+                    description="The ETag of the record as written, for `If-Match` on the next "
+                    "write.",
+                )
+            )
         if self.method == "GET" and self._is_list_view():
             parameters += self.list_parameters()
         parameters.append(
@@ -260,6 +275,18 @@ class ApiSchema(AutoSchema):
                 description=text,
             )
             for name, text in headers
+        ]
+
+    def write_headers(self) -> list[OpenApiParameter]:
+        return [
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The ETag of your last read or write of the record (or `*`): the "
+                "write is made only if nobody saved the record since, else 412. Required where "
+                "the server sets `API_REQUIRE_IF_MATCH` (428 without it).",
+            )
         ]
 
     def get_response_serializers(self):

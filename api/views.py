@@ -16,7 +16,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api import serializers
-from api.http import ConditionalGetMixin, RememberedReadsMixin
+from api.http import (
+    READS,
+    ConditionalGetMixin,
+    PreconditionsMixin,
+    RememberedReadsMixin,
+    SavedState,
+)
 from api.renderers import CSVRenderer, FormatsMixin, JSONLDRenderer
 from catalogue import filters
 from catalogue.index import SelectedRecords, Selection, index_for
@@ -54,7 +60,8 @@ class RepresentedReadsMixin:
         found = find(self.model, kwargs[self.lookup_field], using=self.get_queryset().db)
         if found is None or not (self.sees_drafts() or found[1] in REACHABLE):
             raise Http404(f"No {self.model._meta.verbose_name} has this address.")
-        pk, _publication, self.changed_at = found
+        pk, _publication, *saved = found
+        self.saved = SavedState(*saved)
         return Response(self.represented([pk])[0])
 
     def represented(self, ids: Sequence[int]) -> Sequence[dict]:
@@ -63,6 +70,7 @@ class RepresentedReadsMixin:
 
 
 class RecordViewSet(
+    PreconditionsMixin,
     ConditionalGetMixin,
     RememberedReadsMixin,
     FormatsMixin,
@@ -71,7 +79,8 @@ class RecordViewSet(
 ):
     """A kind of record: anyone lists published ones and retrieves published and archived ones
     (archived records leave the lists but keep their address, as on the site); staff see every
-    record. Writes follow the editorial workflow (`permissions.WritesFollowTheWorkflow`)."""
+    record. Writes follow the editorial workflow (`permissions.WritesFollowTheWorkflow`) and
+    honour `If-Match` (`PreconditionsMixin`)."""
 
     renderer_classes = [JSONRenderer, CSVRenderer, JSONLDRenderer]
     lookup_field = "slug"
@@ -81,6 +90,10 @@ class RecordViewSet(
     model = None
 
     def get_queryset(self):
+        if self.request.method not in READS:
+            # Locked until the request ends: writes to a record follow each other, each judged
+            # (workflow, If-Match) on the record as the one before left it.
+            return self.model.objects.select_for_update(of=("self",))
         # JSON-LD is the document the record's page embeds, made from what the page loads.
         renderer = getattr(self.request, "accepted_renderer", None)
         if isinstance(renderer, JSONLDRenderer):

@@ -42,8 +42,9 @@ class DocumentInvalid(ValidationError):
 def own_fields(model: type[models.Model], owner: str | None = None) -> list[models.Field]:
     """The fields a document of `model` holds, in the model's order: every concrete field but
     an automatic key (a country's code, its natural key, stays), a partial date's precision
-    (part of the date's value) and, for a link row, its `owner`; then the many-to-many fields
-    that have no through model of their own."""
+    (part of the date's value), the count of saves (`lock_version`, the database's own) and,
+    for a link row, its `owner`; then the many-to-many fields that have no through model of
+    their own."""
     precisions = {
         f.precision_attname for f in model._meta.concrete_fields if isinstance(f, PartialDateField)
     }
@@ -52,7 +53,7 @@ def own_fields(model: type[models.Model], owner: str | None = None) -> list[mode
         for field in model._meta.concrete_fields
         if not (field.primary_key and field.auto_created)
         and field.attname not in precisions
-        and field.name != owner
+        and field.name not in (owner, "lock_version")
     ]
     many = [
         field for field in model._meta.many_to_many if field.remote_field.through._meta.auto_created
@@ -158,16 +159,16 @@ def save_document(
 ) -> Record:
     """Creates or updates a record from `document`, through the services that validate every
     write; a key the document leaves out keeps its value (or default). `instance` is the record
-    to update; by default the record with the document's slug, if there is one."""
-    if instance is None and document.get("slug"):
-        instance = model.objects.filter(slug=document["slug"]).first()
-    record, relations = record_from_document(model, document, instance=instance)
-    save = initiative_save if model is Initiative else record_save
+    to update; by default the record with the document's slug, if there is one, locked until
+    the transaction ends."""
     try:
         with transaction.atomic():
+            if instance is None and document.get("slug"):
+                instance = model.objects.select_for_update().filter(slug=document["slug"]).first()
+            record, relations = record_from_document(model, document, instance=instance)
             if model is Initiative:
-                return save(initiative=record, relations=relations)
-            return save(record=record, relations=relations)
+                return initiative_save(initiative=record, relations=relations)
+            return record_save(record=record, relations=relations)
     except RecordInvalid as error:
         raise DocumentInvalid(record_invalid_messages(error, model)) from error
 

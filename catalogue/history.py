@@ -317,7 +317,9 @@ def revert(record: Record, version: Version, *, user: User, message: str = "") -
     because an actor it names has since been deleted."""
     when = f"{version.created_at:%d %B %Y %H:%M}"
     with recording(user=user, message=message or f"Reverted to the version of {when} UTC."):
-        return save_document(type(record), restorable(version.document), instance=record)
+        model = type(record)
+        current = model.objects.select_for_update().get(pk=record.pk)
+        return save_document(model, restorable(version.document), instance=current)
 
 
 def restore(version: Version, *, user: User, message: str = "") -> Record:

@@ -101,7 +101,9 @@ def import_rows(
         history.recording(user=user, message=f"Imported from {file_name}") as recording,
         recording.savepoint(),
     ):
-        existing = model.objects.filter(slug__in=set(slugs) - {""})
+        # Locked until the import ends, so that its rows change the records as read here and
+        # the workflow judges the states they are in.
+        existing = model.objects.filter(slug__in=set(slugs) - {""}).select_for_update(of=("self",))
         instances = {instance.slug: instance for instance in existing}
         before = {document["slug"]: document for document in documents(existing)}
         for index in save_order(model, rows, slugs):

@@ -203,7 +203,7 @@ class Loader:
         }
         self.by_slug = CompiledQuery(
             lambda slugs: model._default_manager.filter(slug__in=slugs).values_list(
-                "pk", "publication", "updated_at"
+                "pk", "publication", "updated_at", "lock_version"
             ),
             using,
             marker=TEXT_MARKER,
@@ -494,6 +494,7 @@ def representations(model: type[Record], ids: list[int], origin: str, *, using: 
 
 
 def find(model: type[Record], slug: str, *, using: str) -> tuple | None:
-    """(id, publication, when it was last saved) of the record of `model` with `slug`, or None."""
+    """(id, publication, when it was last saved, how many saves) of the record of `model` with
+    `slug`, or None."""
     found = loader_of(model, using).by_slug.rows([slug])
     return found[0] if found else None

@@ -135,6 +135,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     connection_options["options"] = " ".join(
         filter(None, [connection_options.get("options"), "-c plan_cache_mode=force_generic_plan"])
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction takes the write lock as it begins, so that two writers read and write one
+    # after the other (SQLite has no row locks), waiting up to 20 s for it rather than failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Each worker process keeps its own cache; what it holds (catalogue.revision) is retired by a
@@ -213,6 +217,8 @@ REST_FRAMEWORK = {
 }
 # How long shared caches may keep an anonymous read of the API (api/http.py).
 API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS") or "60")
+# Writes to a record without If-Match answered 428 (api/http.py).
+API_REQUIRE_IF_MATCH = env_bool("API_REQUIRE_IF_MATCH", False)
 # Any web page may read the API, anonymously: no cookies, no writes (docs/api.md).
 CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_ALL_ORIGINS = True

@@ -16,6 +16,9 @@ from catalogue import index
 from catalogue.reference_data import load_reference_data
 from catalogue.seed import load_seed_catalogue
 
+# The fixtures of a deployment served by several processes.
+pytest_plugins = ["tests.processes"]
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):

@@ -60,3 +60,10 @@ class SourceFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Source {n}")
     author = "Example Publisher"
     kind = models.SourceKind.REPORT
+
+
+# A factory of each kind of record, by model.
+RECORD_FACTORIES = {
+    factory_._meta.model: factory_
+    for factory_ in (ActorFactory, AgreementFactory, CityFactory, CourseFactory, InitiativeFactory)
+}

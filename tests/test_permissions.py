@@ -192,6 +192,7 @@ def city_form(record: City, **overrides) -> dict:
         "last_verified": "",
         "citations-TOTAL_FORMS": "0",
         "citations-INITIAL_FORMS": "0",
+        "saves_when_opened": record.lock_version,
     }
     return {**data, **overrides}
 
@@ -502,7 +503,10 @@ def admin_revert(role: Role, start: str) -> bool:
     with history.recording():
         record.summary = "Second words."
         record.save()
-    role.site.post(admin_url("revert", record.pk, first.pk), {"change_note": ""})
+    role.site.post(
+        admin_url("revert", record.pk, first.pk),
+        {"change_note": "", "saves_when_opened": record.lock_version},
+    )
     return stored(record).summary == "First words."
 
 

@@ -100,7 +100,18 @@ class RecordAdmin(
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
-        return (*fieldsets, ("Timestamps", {"fields": ("created_at", "updated_at")}))
+        timestamps = ("created_at", "updated_at")
+        if self.has_change_permission(request, obj):
+            timestamps += ("saves_when_opened",)
+        return (*fieldsets, ("Timestamps", {"fields": timestamps}))
+
+    def get_object(self, request, object_id, from_field=None):
+        record = super().get_object(request, object_id, from_field)
+        if record is None or request.method in ("GET", "HEAD"):
+            return record
+        # The row as it is now, locked until the request's transaction ends: the form, the
+        # workflow and the permissions judge what the save will write over.
+        return self.model.objects.select_for_update().get(pk=record.pk)
 
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), VerificationFilter, QualityFilter)
@@ -112,7 +123,8 @@ class RecordAdmin(
         today = timezone.localdate()
         describe_change("Verified against its sources.")
         verified, refused = 0, []
-        for record in queryset.exclude(last_verified=today):
+        chosen = self.model.objects.filter(pk__in=queryset.values("pk"))
+        for record in chosen.exclude(last_verified=today).select_for_update():
             if not self.has_change_permission(request, record):
                 refused.append(f'"{record}"')
                 continue

@@ -25,7 +25,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from catalogue import history, workflow
-from catalogue.admin.forms import ChangeNoteForm
+from catalogue.admin.forms import ChangeNoteForm, RevertForm
 from catalogue.diffs import FieldChange, Names, field_label, record_changes, referenced_keys
 from catalogue.documents import Document, DocumentInvalid, natural_key_field, record_document
 from catalogue.models import Publication, Record, Version
@@ -200,15 +200,24 @@ class HistoryAdminMixin:
         errors = self.publication_refusal(request, current, target)
         when = f"{localtime(version.created_at):%d %B %Y %H:%M}"
         history_url = self.admin_url("history", record.pk)
-        form = ChangeNoteForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and not errors and form.is_valid():
+        form = RevertForm(
+            request.POST if request.method == "POST" else None,
+            initial={"saves_when_opened": record.lock_version},
+        )
+        confirmed = request.method == "POST" and not errors and form.is_valid()
+        saved_since = confirmed and form.cleaned_data["saves_when_opened"] != record.lock_version
+        if saved_since:
+            # Asked again, with the changes from the record as it is now.
+            form = RevertForm(
+                initial={
+                    "saves_when_opened": record.lock_version,
+                    "change_note": form.cleaned_data["change_note"],
+                }
+            )
+        elif confirmed:
             try:
-                # A copy, so that a refused revert leaves the page's record as it is stored.
                 reverted = history.revert(
-                    self.model.objects.get(pk=record.pk),
-                    version,
-                    user=request.user,
-                    message=form.cleaned_data["change_note"],
+                    record, version, user=request.user, message=form.cleaned_data["change_note"]
                 )
             except DocumentInvalid as error:
                 errors = self.labelled_errors(error.messages_by_field)
@@ -228,6 +237,7 @@ class HistoryAdminMixin:
             system_author=SYSTEM_AUTHOR,
             changes=changes,
             errors=errors,
+            saved_since=saved_since,
             form=form,
             history_url=history_url,
         )

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -187,7 +187,13 @@ wikidata_id_validator = RegexValidator(
 
 
 class Record(models.Model):
-    """Fields and behaviour shared by actors, initiatives, courses, agreements and cities."""
+    """Fields and behaviour shared by actors, initiatives, courses, agreements and cities.
+
+    A save writes only the fields that changed since the record was read, and only if no other
+    save came in between: `lock_version` counts the saves, and a save made from a copy older
+    than the row raises `RecordChanged`. Writers that let a person decide on what they saw
+    (admin's forms, the API's `If-Match`) compare `lock_version` with what the person saw.
+    """
 
     slug = models.SlugField(
         max_length=100,
@@ -221,6 +227,9 @@ class Record(models.Model):
     wikidata_id = models.CharField(
         "Wikidata id", max_length=16, blank=True, validators=[wikidata_id_validator]
     )
+    lock_version = models.PositiveIntegerField(
+        "saves", default=1, editable=False, help_text="How many times the record was saved."
+    )
 
     objects = RecordManager()
 
@@ -241,17 +250,77 @@ class Record(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *, update_fields=None, using=None, **kwargs) -> None:
         self.updated_at = timezone.now()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
-        super().save(*args, **kwargs)
+        if self._state.adding:
+            super().save(update_fields=update_fields, using=using, **kwargs)
+            self._loaded = self.field_values()
+            return
+        using = using or router.db_for_write(type(self), instance=self)
+        if update_fields is None:
+            update_fields = self.unsaved_fields()
+        with transaction.atomic(using=using):
+            # Claimed first: the update waits for a writer holding the row, and then finds
+            # whether that writer saved over the copy this one was made from.
+            claimed = (
+                type(self)
+                ._base_manager.using(using)
+                .filter(pk=self.pk, lock_version=self.lock_version)
+                .update(lock_version=F("lock_version") + 1)
+            )
+            if not claimed:
+                raise RecordChanged(self)
+            self.lock_version += 1
+            if update_fields is not None:
+                update_fields = {*update_fields, "updated_at", "lock_version"}
+            super().save(update_fields=update_fields, using=using, **kwargs)
+        self._loaded = self.field_values()
 
     def get_absolute_url(self) -> str:
         return path_to(f"catalogue:{self._meta.model_name}-detail", self.slug)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        record._loaded = {
+            name: value
+            for name, value in zip(field_names, values, strict=True)
+            if value is not models.DEFERRED
+        }
+        return record
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if hasattr(self, "_loaded"):
+            self._loaded |= self.field_values()
+
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    def field_values(self) -> dict:
+        """The concrete fields' values as they are on this copy, by attribute name."""
+        deferred = self.get_deferred_fields()
+        return {
+            field.attname: getattr(self, field.attname)
+            for field in self._meta.concrete_fields
+            if field.attname not in deferred
+        }
+
+    def unsaved_fields(self) -> list[str] | None:
+        """The fields set on this copy to values other than those read from the database (a
+        field deferred when read counts once it is set), or None (every field) for a copy that
+        was not read from it."""
+        loaded = getattr(self, "_loaded", None)
+        if loaded is None:
+            return None
+        deferred = self.get_deferred_fields()
+        missing = object()
+        return [
+            field.name
+            for field in self._meta.concrete_fields
+            if field.attname not in deferred
+            and getattr(self, field.attname) != loaded.get(field.attname, missing)
+        ]
 
     @property
     def is_published(self) -> bool:
@@ -261,6 +330,17 @@ class Record(models.Model):
     def is_verification_overdue(self) -> bool:
         """Never verified, or verified more than a year ago."""
         return self.last_verified is None or self.last_verified < verification_cutoff()
+
+
+class RecordChanged(Exception):
+    """A record was saved (or deleted) by another writer after the copy being saved was read."""
+
+    def __init__(self, record: Record):
+        super().__init__(
+            f"“{record}” was changed by another save after it was read here; read it again and "
+            "make the change on what it is now."
+        )
+        self.record = record
 
 
 class Citation(models.Model):

@@ -97,6 +97,7 @@ def test_the_python_examples_run(server, token, tmp_path):
     script = "\n\n".join(blocks("python")).replace(DOCUMENTED_SERVER, server)
     output = run([sys.executable, "-c", script], server, token, tmp_path).stdout
     assert "400 invalid {'kind': [" in output
+    assert "412 precondition_failed" in output
     assert "City of Kigali" in output
 
 
@@ -112,8 +113,16 @@ def test_every_list_parameter_address_and_setting_is_named():
     for name in ("api:api-root", "api:schema", "api:docs", "api:redoc"):
         assert f"`{reverse(name)}`" in guide, name
     source = (settings.BASE_DIR / "sciplo" / "settings.py").read_text()
-    variables = set(re.findall(r'os\.environ\.get\("((?:API_|NUM_PROXIES)[A-Z_]*)"', source))
-    assert variables >= {"API_ANON_RATE", "API_USER_RATE", "API_CACHE_SECONDS", "NUM_PROXIES"}
+    variables = set(
+        re.findall(r'(?:os\.environ\.get|env_bool)\("((?:API_|NUM_PROXIES)[A-Z_]*)"', source)
+    )
+    assert variables >= {
+        "API_ANON_RATE",
+        "API_USER_RATE",
+        "API_CACHE_SECONDS",
+        "API_REQUIRE_IF_MATCH",
+        "NUM_PROXIES",
+    }
     for variable in variables:
         assert f"`{variable}`" in guide, variable
 

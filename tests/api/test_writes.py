@@ -30,7 +30,9 @@ from catalogue.models import (
     Record,
     Version,
 )
+from tests.api.conftest import token_client
 from tests.factories import (
+    RECORD_FACTORIES,
     ActorFactory,
     AgreementFactory,
     CityFactory,
@@ -40,20 +42,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user: User | None) -> APIClient:
-    """A script's client: anonymous, or sending the user's token as curl would."""
-    client = APIClient()
-    if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
-
-
-@pytest.fixture
-def curator_api(curator) -> APIClient:
-    return token_client(curator)
 
 
 def reader() -> User:
@@ -774,12 +762,6 @@ def test_a_key_holding_control_characters_is_not_found_on_every_route(curator_ap
         assert response.status_code == 404, (method, url, response.content)
 
 
-FACTORY_OF = {
-    factory._meta.model: factory
-    for factory in (ActorFactory, AgreementFactory, CityFactory, CourseFactory, InitiativeFactory)
-}
-
-
 def key_payloads(serializer, key: str):
     """(field, value) for every relation `serializer` writes by key, `key` in the value's place:
     related records, lists of them, and the link rows of lists of rows."""
@@ -801,7 +783,7 @@ def key_payloads(serializer, key: str):
 RECORD_VIEWSETS = [
     (prefix, viewset)
     for prefix, viewset, _basename in router.registry
-    if getattr(viewset, "model", None) in FACTORY_OF
+    if getattr(viewset, "model", None) in RECORD_FACTORIES
 ]
 RECORD_ROUTES = [(prefix, viewset.model) for prefix, viewset in RECORD_VIEWSETS]
 WRITTEN_BY_KEY = [
@@ -813,7 +795,7 @@ WRITTEN_BY_KEY = [
 
 def patched(client, prefix: str, model, payload: dict):
     """A new record of `model` and the answer to PATCHing `payload` onto it."""
-    record = FACTORY_OF[model]()
+    record = RECORD_FACTORIES[model]()
     return record, client.patch(f"/api/v1/{prefix}/{record.slug}/", payload, format="json")
 
 

@@ -339,7 +339,9 @@ def test_an_actors_acronym_is_checked_too(curator_client):
 
 def test_renaming_a_record_to_a_near_duplicate_is_warned(curator_client):
     record = InitiativeFactory(name="Quantum Diplomacy Lab", slug="quantum-lab")
-    data = initiative_form(slug=record.slug, publication=record.publication)
+    data = initiative_form(
+        slug=record.slug, publication=record.publication, saves_when_opened=record.lock_version
+    )
     response = curator_client.post(change_url(record), data)
     assert response.status_code == 200
     assert "Likely duplicates" in response.content.decode()
@@ -354,7 +356,8 @@ def test_renaming_a_record_to_a_near_duplicate_is_warned(curator_client):
 def test_editing_a_record_without_renaming_it_is_not_checked(curator_client):
     near = InitiativeFactory(name="Geneva Science and Diplomacy Anticipators", slug="near")
     data = initiative_form(name=near.name, slug=near.slug, summary="A new summary.")
-    response = curator_client.post(change_url(near), {**data, "publication": near.publication})
+    data.update(publication=near.publication, saves_when_opened=near.lock_version)
+    response = curator_client.post(change_url(near), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     near.refresh_from_db()
     assert near.summary == "A new summary."

@@ -100,6 +100,12 @@ def form_data(response, model_name: str) -> dict[str, list[str]]:
     }
 
 
+def revert_form(record, **data) -> dict:
+    """A revert's confirmation as its page posts it: with the record's count of saves as the
+    page was shown."""
+    return {"saves_when_opened": type(record).objects.get(pk=record.pk).lock_version, **data}
+
+
 def token_client(user) -> APIClient:
     client = APIClient()
     token, _ = Token.objects.get_or_create(user=user)
@@ -367,7 +373,9 @@ def test_a_revert_brings_back_the_fields_and_relations_as_a_new_version(
     assert "<del>Harbour hub (renamed)</del>" in text
     assert "<ins>Port authority (role: lead)</ins>" in text
     assert "<ins>Harbour report (locator: p. 3)</ins>" in text
-    response = curator_client.post(url, {"change_note": "The rename was a mistake."})
+    response = curator_client.post(
+        url, revert_form(initiative, change_note="The rename was a mistake.")
+    )
     assert response.status_code == 302
     assert response.url == admin_url(initiative, "change")
     initiative.refresh_from_db()
@@ -391,7 +399,7 @@ def test_a_revert_without_a_note_says_which_version_it_went_back_to(
 ):
     first = versions_of(initiative)[0]
     change_initiative(curator, initiative, status="suspended")
-    curator_client.post(admin_url(initiative, "revert", first.pk))
+    curator_client.post(admin_url(initiative, "revert", first.pk), revert_form(initiative))
     assert versions_of(initiative)[0].message.startswith("Reverted to the version of ")
 
 
@@ -407,7 +415,8 @@ def test_a_revert_naming_a_deleted_actor_is_refused_and_changes_nothing(
     with history.recording(user=curator):
         partner.delete()
     count = len(versions_of(initiative))
-    response = curator_client.post(admin_url(initiative, "revert", first.pk))
+    url = admin_url(initiative, "revert", first.pk)
+    response = curator_client.post(url, revert_form(initiative))
     assert response.status_code == 200
     text = unescape(response.content.decode())
     assert "nothing has changed" in text
@@ -532,7 +541,9 @@ def test_a_contributor_reads_history_but_reverts_only_drafts(
 
     draft_first = change_initiative(curator, initiative, publication=Publication.DRAFT)
     change_initiative(curator, initiative, status="active")
-    response = contributor_client.post(admin_url(initiative, "revert", draft_first.pk))
+    response = contributor_client.post(
+        admin_url(initiative, "revert", draft_first.pk), revert_form(initiative)
+    )
     assert response.status_code == 302
     initiative.refresh_from_db()
     assert initiative.status == "suspended"
@@ -543,7 +554,9 @@ def test_a_contributor_cannot_publish_a_draft_by_reverting_it(
 ):
     published = versions_of(initiative)[0]
     change_initiative(curator, initiative, publication=Publication.DRAFT)
-    response = contributor_client.post(admin_url(initiative, "revert", published.pk))
+    response = contributor_client.post(
+        admin_url(initiative, "revert", published.pk), revert_form(initiative)
+    )
     assert response.status_code == 200
     assert "Publication: This version is published; only a curator may make the record" in (
         unescape(response.content.decode())
@@ -583,7 +596,8 @@ def test_every_record_model_has_history_and_recovery(curator_client, curator, mo
     first = versions_of(record)[-1]
     for url in history_pages(record, first):
         assert curator_client.get(url).status_code == 200, url
-    assert curator_client.post(admin_url(record, "revert", first.pk)).status_code == 302
+    response = curator_client.post(admin_url(record, "revert", first.pk), revert_form(record))
+    assert response.status_code == 302
     record.refresh_from_db()
     assert record.summary == ""
 

@@ -452,6 +452,7 @@ def city_form(city: City, **overrides) -> dict:
         "last_verified": "",
         "citations-TOTAL_FORMS": "0",
         "citations-INITIAL_FORMS": "0",
+        "saves_when_opened": city.lock_version,
     }
     data.update(overrides)
     return data
