@@ -7,7 +7,8 @@ a `Transition`, run by `transition()`, which saves the record through the valida
 keeps a version whose message is the curator's comment.
 
 What a user may do to a record outside the transitions is decided here too, once, for admin and
-the API alike: `can_edit`, `can_delete`, `can_set_publication`.
+the API alike: `can_edit`, `can_delete`, `can_set_publication`; and who writes at all,
+`is_editor`.
 """
 
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ from catalogue.documents import save_document
 from catalogue.models import Publication, Record, Version
 
 User = AbstractBaseUser | AnonymousUser
+
+# The groups of the people who write the catalogue (migrations 0002 and 0004 give them their
+# permissions); an API token works for their members only.
+CURATORS_GROUP = "Curators"
+CONTRIBUTORS_GROUP = "Contributors"
 
 # The states anyone who may write a record may put it in; the others need the publish permission.
 CONTRIBUTOR_STATES = (Publication.DRAFT, Publication.IN_REVIEW)
@@ -95,6 +101,16 @@ def permission(model: type[Record], action: str) -> str:
     """The name of the permission to `action` ("add", "publish" …) records of `model`."""
     opts = model._meta
     return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+def is_editor(user: User) -> bool:
+    """Whether `user` writes the catalogue: an active staff user in the Curators or Contributors
+    group."""
+    return (
+        user.is_active
+        and user.is_staff
+        and user.groups.filter(name__in=[CURATORS_GROUP, CONTRIBUTORS_GROUP]).exists()
+    )
 
 
 def can_publish(user: User, model: type[Record]) -> bool:

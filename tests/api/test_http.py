@@ -237,13 +237,18 @@ class TestErrorBody:
         assert_error(response, 401, "not_authenticated")
         assert response["WWW-Authenticate"] == "Token"
 
-    def test_403_for_a_token_of_someone_not_a_curator(self, client, reader_token):
+    def test_401_for_a_token_of_someone_neither_curator_nor_contributor(self, client, reader_token):
         response = client.post(
             "/api/v1/initiatives/",
             {"name": "Nope"},
             content_type="application/json",
             headers={"Authorization": reader_token},
         )
+        assert_error(response, 401, "authentication_failed")
+
+    def test_403_for_a_write_the_token_s_user_may_not_make(self, client, contributor):
+        token = Token.objects.create(user=contributor)
+        response = client.delete(RECORD, headers={"Authorization": f"Token {token.key}"})
         assert_error(response, 403, "permission_denied")
 
     def test_400_for_a_request_django_refuses(self, client):

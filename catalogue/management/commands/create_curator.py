@@ -11,8 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-CURATORS_GROUP = "Curators"
-CONTRIBUTORS_GROUP = "Contributors"
+from catalogue.workflow import CONTRIBUTORS_GROUP, CURATORS_GROUP
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rest_framework.authtoken.models import Token
 
-from catalogue.management.commands.create_curator import CONTRIBUTORS_GROUP, CURATORS_GROUP
+from catalogue.workflow import CONTRIBUTORS_GROUP, CURATORS_GROUP, is_editor
 
 
 class Command(BaseCommand):
@@ -24,8 +24,7 @@ class Command(BaseCommand):
             user = User.objects.get(username=username)
         except User.DoesNotExist:
             raise CommandError(f"There is no user named {username!r}.") from None
-        is_editor = user.groups.filter(name__in=[CURATORS_GROUP, CONTRIBUTORS_GROUP]).exists()
-        if not (user.is_active and user.is_staff and is_editor):
+        if not is_editor(user):
             raise CommandError(
                 f"{username!r} is not a curator or a contributor (an active staff user in the "
                 f"{CURATORS_GROUP} or {CONTRIBUTORS_GROUP} group); create one with "
