@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils.dateparse import parse_datetime
 
-from catalogue import history
+from catalogue import history, jsontext
 from catalogue.documents import (
     Document,
     DocumentInvalid,
@@ -261,11 +261,13 @@ def parse(data: bytes, origin: str) -> dict[str, Any]:
             [f"{origin} is not UTF-8 text: byte {error.start + 1} cannot be read as UTF-8."]
         ) from None
     try:
-        dump = json.loads(text)
+        dump = jsontext.loads(text)
     except json.JSONDecodeError as error:
         raise DumpInvalid(
             [f"{origin} is not JSON: {error.msg} (line {error.lineno}, column {error.colno})."]
         ) from None
+    except jsontext.NestedTooDeep as error:
+        raise DumpInvalid([f"{origin} is refused: {error}"]) from None
     if not isinstance(dump, dict):
         raise DumpInvalid([f"{origin} holds {json_kind(dump)}, not a catalogue dump (an object)."])
     problems = [f"The file lacks the key {key!r}." for key in REQUIRED_KEYS if key not in dump]

@@ -37,6 +37,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from catalogue import jsontext
 from catalogue.documents import (
     Document,
     DocumentInvalid,
@@ -337,11 +338,13 @@ def xlsx_text(value: Any) -> str:
 
 def json_rows(content: bytes) -> list[Row]:
     try:
-        items = json.loads(decoded(content))
+        items = jsontext.loads(decoded(content))
     except json.JSONDecodeError as error:
         raise TabularError(
             f"The file is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
         ) from None
+    except jsontext.NestedTooDeep as error:
+        raise TabularError(str(error)) from None
     if not isinstance(items, list):
         raise TabularError("The file must hold a JSON list of documents.")
     for position, item in enumerate(items, start=1):

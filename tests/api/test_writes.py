@@ -841,3 +841,20 @@ def test_a_token_stops_working_when_its_user_stops_being_a_curator(curator, pref
         assert response.status_code == 401, response.content
         assert response.json()["error"]["code"] == "authentication_failed"
     assert type(draft).objects.filter(pk=draft.pk).exists()
+
+
+@pytest.mark.parametrize("depth", [33, 5000])
+@pytest.mark.parametrize(("prefix", "model"), RECORD_ROUTES)
+def test_a_body_nested_too_deep_is_refused_naming_the_limit(curator_api, prefix, model, depth):
+    record = RECORD_FACTORIES[model]()
+    body = '{"name": ' + "[" * depth + "]" * depth + "}"
+    before = catalogue_rows()
+    for method, url in (
+        ("post", f"/api/v1/{prefix}/"),
+        ("put", f"/api/v1/{prefix}/{record.slug}/"),
+        ("patch", f"/api/v1/{prefix}/{record.slug}/"),
+    ):
+        response = getattr(curator_api, method)(url, body, content_type="application/json")
+        assert response.status_code == 400, (method, response.content[:300])
+        assert "nested more than 32 levels deep" in response.json()["error"]["message"]
+    assert catalogue_rows() == before

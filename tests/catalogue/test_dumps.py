@@ -412,6 +412,14 @@ def test_a_file_that_is_not_a_catalogue_dump_is_refused(tmp_path, spoil: Callabl
         (b'{"format": "sciplo-catalogue"', "is not JSON: Expecting ',' delimiter (line 1, column"),
         ("Genève".encode("latin-1"), "is not UTF-8 text: byte 4 cannot be read as UTF-8."),
         (b"[]", "holds a list, not a catalogue dump (an object)."),
+        (
+            b'{"records": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            "is refused: The JSON is nested more than 32",
+        ),
+        (
+            b'{"records": ' + b"[" * 32 + b"]" * 32 + b"}",
+            "is refused: The JSON is nested more than 32",
+        ),
     ],
 )
 def test_a_file_that_is_not_json_is_refused(tmp_path, content: bytes, expected: str):

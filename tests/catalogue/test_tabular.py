@@ -306,3 +306,10 @@ def test_a_cell_is_marked_where_a_spreadsheet_would_run_it_and_reads_back(text, 
     written = spreadsheet_text(text)
     assert written == (f"'{text}" if marked else text)
     assert spreadsheet_value(written) == text
+
+
+@pytest.mark.parametrize("depth", [33, 5000])
+def test_a_json_file_nested_too_deep_is_refused_naming_the_limit(depth):
+    content = b'[{"slug": "a", "name": ' + b"[" * depth + b"]" * depth + b"}]"
+    with pytest.raises(TabularError, match="nested more than 32 levels deep"):
+        read_rows(Actor, "json", content)
