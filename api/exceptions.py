@@ -10,12 +10,15 @@ address, an unhandled error, a request it refuses) goes through the views at the
 sciplo/urls.py routes there.
 """
 
+import sys
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
+from catalogue import faults
 from catalogue.models.base import RecordChanged
 from catalogue.views.pages import size_limit_exceeded
 
@@ -80,4 +83,13 @@ def not_found(request, exception=None):
 
 
 def server_error(request, *args, **kwargs):
+    if faults.database_unavailable(sys.exc_info()[1]):
+        response = error_response(
+            503,
+            "unavailable",
+            "The catalogue's database cannot be reached just now; retry after "
+            f"{faults.RETRY_AFTER_SECONDS} seconds.",
+        )
+        response["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
+        return response
     return error_response(500, "server_error", "The server failed; the error has been logged.")

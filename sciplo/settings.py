@@ -53,7 +53,7 @@ if not DEBUG:
     # owner's submission): HSTS_SUBDOMAINS and HSTS_PRELOAD turn those off.
     HTTPS = env_bool("HTTPS", True)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^ready/$"]
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HTTPS else 0
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
@@ -249,6 +249,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "database_unavailable": {"()": "catalogue.faults.OneLineWhenDatabaseUnavailable"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["database_unavailable"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -85,11 +85,18 @@ def run(command: list[str], env: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def servers(environment, request):
+def server_log(tmp_path_factory) -> Path:
+    """The file the servers write their log to."""
+    return tmp_path_factory.mktemp("servers") / "servers.log"
+
+
+@pytest.fixture(scope="module")
+def servers(environment, server_log, request):
     """The addresses of two gunicorn servers, of `SERVER_WORKERS` processes each (a module's
-    attribute; one by default)."""
+    attribute; one by default), logging to `server_log`."""
     workers = str(getattr(request.module, "SERVER_WORKERS", 1))
     started = []
+    log = server_log.open("a")
     try:
         for _ in range(2):
             port = free_port()
@@ -98,8 +105,8 @@ def servers(environment, request):
                 [*command, f"127.0.0.1:{port}"],
                 cwd=ROOT,
                 env=environment,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
                 start_new_session=True,
             )
             started.append(process)
@@ -110,6 +117,7 @@ def servers(environment, request):
             with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
+        log.close()
 
 
 def wait_until_answering(url: str, process: subprocess.Popen) -> None:

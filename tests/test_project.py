@@ -104,14 +104,23 @@ def test_production_over_https_redirects_and_sends_hsts_but_believes_no_proxy_un
     )
     answers = run_settings(
         "from django.test import Client; client = Client(); "
-        "print(client.get('/health/').status_code, client.get('/themes/').status_code)",
+        "print(*(client.get(path).status_code for path in ('/health/', '/ready/', '/themes/')))",
         **{**PRODUCTION, "ALLOWED_HOSTS": "testserver", "DATABASE_URL": "sqlite:///:memory:"},
     )
-    # A container's health probe speaks plain HTTP; a reader is sent to HTTPS.
-    assert answers.stdout.split() == ["200", "301"], answers.stderr
+    # A container's health probe and a load balancer's readiness probe speak plain HTTP; a
+    # reader is sent to HTTPS.
+    assert answers.stdout.split() == ["200", "200", "301"], answers.stderr
     assert production_setting("SECURE_SSL_REDIRECT", HTTPS="false") == "False"
     assert production_setting("SECURE_HSTS_SECONDS", HTTPS="false") == "0"
     assert production_setting("SESSION_COOKIE_SECURE", HTTPS="false") == "False"
+
+
+@pytest.mark.django_db
+def test_health_and_readiness_answer_json(client):
+    assert client.get("/health/").json() == {"status": "ok"}
+    response = client.get("/ready/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"database": "ok", "cache": "ok"}}
 
 
 def test_debug_must_be_a_boolean():

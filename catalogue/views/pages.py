@@ -1,14 +1,16 @@
-"""The home page, global search, themes, the 404 page and the health check."""
+"""The home page, global search, themes, the error pages and the health and readiness checks."""
+
+import sys
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.db import connection
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 from django.views.generic import DetailView, ListView, TemplateView
 
+from catalogue import faults
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
 
 RECORD_MODELS = (Initiative, Actor, Course, Agreement, City)
@@ -132,8 +134,29 @@ def bad_request(request, exception=None):
     return defaults.bad_request(request, exception)
 
 
+def server_error(request):
+    """A request that failed because the database is out of reach answers 503 with a plain page
+    and `Retry-After` (the page needs nothing from the database); any other failure, Django's
+    500."""
+    if not faults.database_unavailable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    response = render(request, "503.html", {"retry_after": faults.RETRY_AFTER_SECONDS}, status=503)
+    response["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
+    return response
+
+
 def health(request):
-    """For load balancers and the container health check: the app answers and reaches its
-    database."""
-    connection.ensure_connection()
+    """Liveness, for load balancers and the container's health check: the app answers. It asks
+    nothing of the database, so that an outage is not taken for a broken app and restarted."""
     return JsonResponse({"status": "ok"})
+
+
+def ready(request):
+    """Readiness: whether the app can serve now, each dependency's state named; 503 with
+    `Retry-After` when one is missing."""
+    checks = faults.readiness()
+    if all(state == "ok" for state in checks.values()):
+        return JsonResponse({"status": "ready", "checks": checks})
+    response = JsonResponse({"status": "unavailable", "checks": checks}, status=503)
+    response["Retry-After"] = str(faults.RETRY_AFTER_SECONDS)
+    return response
