@@ -5,6 +5,7 @@ production deployment sets DEBUG=false and must then provide SECRET_KEY and ALLO
 the process refuses to start.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,12 @@ MIDDLEWARE = [
     "catalogue.revision.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "sciplo.urls"
@@ -220,6 +228,20 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": int(os.environ.get("NUM_PROXIES") or "0"),
 }
+# Sign-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user name
+# from one address (or wrong API tokens from one address), that pair is refused with 429 for
+# LOGIN_COOLOFF_MINUTES. The failures are kept in the database, so every server process counts
+# the same ones, and each is logged; `manage.py axes_reset` lifts every lock at once.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT") or "5")
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES") or "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Failures are logged naming the user name, the address and the path (not the browser), which
+# an operator needs to tell guessing from a forgotten password.
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = []
+# A client's address as the API's rate limits find it, behind NUM_PROXIES proxies.
+AXES_CLIENT_IP_CALLABLE = "api.authentication.client_address"
 # How long shared caches may keep an anonymous read of the API (api/http.py).
 API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS") or "60")
 # Writes to a record without If-Match answered 428 (api/http.py).
