@@ -149,12 +149,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Each worker process keeps its own cache; what it holds (catalogue.revision) is retired by a
-# token in the database, which every process reads, rather than by expiry. CACHE=off computes
-# every answer afresh (the benchmark's cold runs), and turns the API's rate limits off.
+# Each worker process keeps its own cache, or, with REDIS_URL, every worker of every machine
+# shares one in Redis, so that an answer remembered by one serves all and the API's rate limits
+# count each client once. What the cache holds (catalogue.revision) is retired by a token in
+# the database, which every process reads, rather than by expiry. CACHE=off computes every
+# answer afresh (the benchmark's cold runs), and turns the API's rate limits off.
 REMEMBER_ANSWERS = os.environ.get("CACHE", "on") != "off"
+REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REMEMBER_ANSWERS:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Answers of a retired revision are never asked for again: a day bounds them, and
+            # Redis's own memory limit the rest (docker-compose.yml).
+            "TIMEOUT": 24 * 60 * 60,
+            # Several deployments (or test runs) may share one Redis.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sciplo"),
+        }
+    }
 else:
     CACHES = {
         "default": {

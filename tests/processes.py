@@ -49,7 +49,9 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def environment(database_url, tmp_path_factory) -> dict:
+def environment(database_url, tmp_path_factory, request) -> dict:
+    """The deployment's settings, with a module's `SERVER_ENVIRONMENT` over them; the catalogue
+    written into its database."""
     env = {
         **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
         "DJANGO_SETTINGS_MODULE": "sciplo.settings",
@@ -64,6 +66,7 @@ def environment(database_url, tmp_path_factory) -> dict:
         "PYTHONPATH": str(ROOT),
         # Admin's pages name their static files through the production manifest.
         "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
+        **getattr(request.module, "SERVER_ENVIRONMENT", {}),
     }
     for command in (
         ["migrate", "--noinput"],

@@ -162,15 +162,22 @@ def test_create_curator_refuses_a_weak_password_and_creates_nothing(monkeypatch)
     assert not User.objects.filter(username="weak").exists()
 
 
-def test_compose_runs_the_app_beside_postgres_with_health_checks():
+def test_compose_runs_two_app_servers_beside_postgres_and_redis_with_health_checks():
     compose = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
-    db, app = compose["services"]["db"], compose["services"]["app"]
+    services = compose["services"]
+    db, cache = services["db"], services["redis"]
     assert db["image"].startswith("postgres:")
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
-    assert app["depends_on"]["db"]["condition"] == "service_healthy"
-    assert "/health/" in " ".join(app["healthcheck"]["test"])
-    assert "gunicorn sciplo.wsgi" in app["command"]
-    assert app["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert cache["image"].startswith("redis:")
+    assert "ping" in cache["healthcheck"]["test"]
+    assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["app"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["app2"]["depends_on"]["app"]["condition"] == "service_healthy"
+    for app in (services["app"], services["app2"]):
+        assert "/health/" in " ".join(app["healthcheck"]["test"])
+        assert "gunicorn sciplo.wsgi" in app["command"]
+        assert app["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert app["environment"]["REDIS_URL"].startswith("redis://redis:")
     example = (settings.BASE_DIR / ".env.example").read_text()
     for variable in ("POSTGRES_PASSWORD", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"):
         assert f"{variable}=" in example
