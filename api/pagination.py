@@ -1,5 +1,6 @@
 """Pages of results: `count`, `next`, `previous` and `results`, plus `facets` when asked."""
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -8,6 +9,26 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "per_page"
     max_page_size = 500
+
+    def get_page_size(self, request):
+        self.check_parameters(request)
+        return int(request.query_params.get(self.page_size_query_param, self.page_size))
+
+    def check_parameters(self, request) -> None:
+        """Refuses, by name, a `page` that is not a whole number from 1, or a `per_page` that is
+        not one from 1 to `max_page_size`: a script asking for more must not get fewer without
+        being told. (A CSV list, which is never paged, checks them too.)"""
+        errors = {}
+        page = request.query_params.get(self.page_query_param)
+        if page is not None and not (page.isdigit() and int(page) >= 1):
+            errors[self.page_query_param] = ["Enter a whole number from 1."]
+        size = request.query_params.get(self.page_size_query_param)
+        if size is not None and not (size.isdigit() and 1 <= int(size) <= self.max_page_size):
+            errors[self.page_size_query_param] = [
+                f"Enter a whole number from 1 to {self.max_page_size}."
+            ]
+        if errors:
+            raise ValidationError(errors)
 
     def get_paginated_response(self, data, facets=None):
         body = {

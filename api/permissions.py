@@ -14,7 +14,8 @@ class WritesFollowTheWorkflow(BasePermission):
     message = "Your account may not make this change."
 
     def has_permission(self, request, view):
-        if request.method in SAFE_METHODS:
+        # A method the address does not answer is refused as such (405), whoever asks.
+        if request.method in SAFE_METHODS or request.method not in view.allowed_methods:
             return True
         user = request.user
         if not (user and user.is_authenticated and user.is_staff):

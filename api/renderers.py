@@ -6,6 +6,7 @@ whole filtered result, not a page, streamed by `catalogue.exports` with the colu
 exports; a record's JSON-LD is the document of `catalogue.jsonld`, the one its page embeds.
 """
 
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -37,11 +38,19 @@ class FormatsMixin:
     found (404) and `Accept: text/csv` there not acceptable (406)."""
 
     def get_renderers(self):
+        # No action: a method the viewset does not answer, refused (405) in any format.
         return [
             renderer
             for renderer in super().get_renderers()
-            if ACTION_OF_FORMAT.get(renderer.format, self.action) == self.action
+            if self.action is None
+            or ACTION_OF_FORMAT.get(renderer.format, self.action) == self.action
         ]
+
+    def perform_content_negotiation(self, request, force=False):
+        # An empty `format` names no format, as an unknown one does (DRF would ignore it).
+        if not force and request.query_params.get("format") == "":
+            raise NotFound("The format is empty: name one (json, csv …) or leave `format` out.")
+        return super().perform_content_negotiation(request, force)
 
     def list(self, request, *args, **kwargs):
         if isinstance(request.accepted_renderer, CSVRenderer):
@@ -51,6 +60,7 @@ class FormatsMixin:
     def csv_response(self, request):
         """The list's whole result, streamed: the JSON list's records, filters, search and sort,
         without its pages (the viewset's `exported_ids(records)`, in order)."""
+        self.paginator.check_parameters(request)
         records = self.get_queryset()
         return export_response(
             request, records.model, self.exported_ids(records), "csv", using=records.db

@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import SAFE_METHODS
 
 from api.permissions import WritesFollowTheWorkflow
+from api.serializers import KEY_PATTERN
 from catalogue.models import Record
 from catalogue.representations import lookup_field
 
@@ -180,12 +181,16 @@ class CatalogueFilterExtension(DjangoFilterExtension):
                     del schema["enum"]
                     schema.update(type="integer", minimum=low, maximum=high)
                     parameter["description"] = f"{filter_field.label}: {low} to {high}."
+            for bound, keyword in (("min_value", "minimum"), ("max_value", "maximum")):
+                if bound in filter_field.extra:
+                    schema[keyword] = filter_field.extra[bound]
             if isinstance(filter_field, ModelMultipleChoiceFilter):
                 related = filter_field.queryset.model._meta.verbose_name_plural
                 key = filter_field.extra.get("to_field_name") or "slug"
                 parameter["description"] = (
                     f"{filter_field.label}: one of the {related}, by its {key}."
                 )
+                schema["pattern"] = f"^{KEY_PATTERN}$"
             if parameter["schema"].get("type") == "array":
                 text = parameter.get("description") or str(filter_field.label)
                 parameter["description"] = f"{text}\n\nSeveral values: any of them."

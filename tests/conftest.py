@@ -31,6 +31,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
             else connection.settings_dict["NAME"].startswith("test_")
         ):
             raise RuntimeError("No test database: mark the tests with pytest.mark.django_db.")
+        if connection.vendor == "sqlite":
+            # The in-memory database is this process's alone, shared by the tests and the live
+            # server's threads through one cache, where a transaction begun IMMEDIATE would lock
+            # the others out. Taking the write lock first matters between processes, which the
+            # deployments of tests/processes.py (a SQLite file) have.
+            connection.settings_dict["OPTIONS"].pop("transaction_mode", None)
+            connection.transaction_mode = None
         load_reference_data()
         load_seed_catalogue()
 

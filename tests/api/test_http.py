@@ -233,9 +233,14 @@ class TestErrorBody:
         assert_error(response, 401, "authentication_failed")
 
     def test_401_for_a_write_without_credentials(self, client):
-        response = client.post("/api/v1/themes/", {}, content_type="application/json")
+        response = client.post("/api/v1/initiatives/", {}, content_type="application/json")
         assert_error(response, 401, "not_authenticated")
         assert response["WWW-Authenticate"] == "Token"
+
+    def test_405_for_a_method_an_address_does_not_answer_whoever_asks(self, client):
+        response = client.post("/api/v1/themes/", {}, content_type="application/json")
+        assert_error(response, 405, "method_not_allowed")
+        assert client.generic("TRACE", RECORD).status_code == 405
 
     def test_401_for_a_token_of_someone_neither_curator_nor_contributor(self, client, reader_token):
         response = client.post(

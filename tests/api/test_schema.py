@@ -17,7 +17,11 @@ from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck
 from rest_framework.throttling import AnonRateThrottle
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    response_schema_conformance,
+)
 
 from api.urls import router
 
@@ -186,6 +190,42 @@ def test_reads_answer_as_the_schema_says(api_schema, path):
         case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
 
     answers_as_documented()
+
+
+@pytest.mark.parametrize("path", READS)
+@pytest.mark.usefixtures("app_in_the_test_transaction")
+def test_reads_refuse_what_the_schema_does_not_allow(api_schema, path):
+
+    @hypothesis.settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    @hypothesis.given(
+        case=api_schema[path]["GET"].as_strategy(generation_mode=GenerationMode.NEGATIVE)
+    )
+    def refuses_what_is_not_documented(case):
+        case.call_and_validate(checks=[not_a_server_error, negative_data_rejection])
+
+    refuses_what_is_not_documented()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["per_page=0", "per_page=501", "per_page=ten", "page=0", "page=-1", "page=one"],
+)
+@pytest.mark.parametrize("format_", ["json", "csv"])
+def test_paging_outside_its_bounds_is_refused_by_name(client, query, format_):
+    response = client.get(f"/api/v1/initiatives/?{query}&format={format_}")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [query.split("=")[0]]
+
+
+def test_an_empty_format_is_not_found_and_an_unanswered_method_not_allowed(client):
+    assert client.get("/api/v1/themes/?format=").status_code == 404
+    assert client.generic("TRACE", "/api/v1/themes/?format=csv").status_code == 405
 
 
 def test_a_search_without_words_is_no_server_error(client):
