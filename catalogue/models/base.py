@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalogue.addresses import path_to
 from catalogue.constraints import FieldCheckConstraint
-from catalogue.models.text import multi_line, single_line
+from catalogue.models.text import multi_line, single_line, web_address
 from catalogue.search import search
 
 FIRST_PLAUSIBLE_YEAR = 1900
@@ -208,7 +208,7 @@ class Record(models.Model):
         help_text="One or two sentences for lists and previews.",
     )
     description = models.TextField(blank=True, validators=[multi_line])
-    website = models.URLField(max_length=500, blank=True)
+    website = models.URLField(max_length=500, blank=True, validators=[web_address])
     publication = models.CharField(
         max_length=10,
         choices=Publication.choices,

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.base import SlugManager
-from catalogue.models.text import multi_line, single_line
+from catalogue.models.text import multi_line, single_line, web_address
 from catalogue.partial_dates import (
     PartialDateField,
     PartialDateProperty,
@@ -149,7 +149,7 @@ class Source(models.Model):
     )
     publisher = models.CharField(max_length=300, blank=True, validators=[single_line])
     kind = models.CharField(max_length=10, choices=SourceKind.choices, db_index=True)
-    url = models.URLField("URL", max_length=500, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True, validators=[web_address])
     published_on = PartialDateField("published")
     published_on_precision = precision_field()
     accessed_on = models.DateField(

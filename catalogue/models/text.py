@@ -1,6 +1,7 @@
 """What the catalogue's text may hold: no control characters (C0 and DEL), which no reader sees,
 XML (the Atom feed, XLSX) refuses and PostgreSQL refuses a NUL of. A text of several lines keeps
-its tabs and line breaks; a name, a title or a locator is one line and has none."""
+its tabs and line breaks; a name, a title or a locator is one line and has none. A web address
+holds none of the characters a URI may not (RFC 3986), which Django's URL check lets through."""
 
 import re
 
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_CHARACTER_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOT_IN_A_URI = re.compile(r'["<>\\^`{|}]')
 
 
 def refuse_match(pattern: re.Pattern, value: str) -> None:
@@ -26,3 +28,13 @@ def single_line(value: str) -> None:
 
 def multi_line(value: str) -> None:
     refuse_match(CONTROL_CHARACTER_BUT_LINE_BREAKS, value)
+
+
+def web_address(value: str) -> None:
+    found = NOT_IN_A_URI.search(value)
+    if found:
+        raise ValidationError(
+            "A web address holds no %(character)s: write it percent-encoded (%(encoded)s).",
+            code="not_in_a_uri",
+            params={"character": found.group(), "encoded": f"%{ord(found.group()):02X}"},
+        )

@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.relations import ManyRelatedField
@@ -858,3 +859,24 @@ def test_a_body_nested_too_deep_is_refused_naming_the_limit(curator_api, prefix,
         assert response.status_code == 400, (method, response.content[:300])
         assert "nested more than 32 levels deep" in response.json()["error"]["message"]
     assert catalogue_rows() == before
+
+
+@pytest.mark.parametrize("character", ['"', "<", ">", "\\", "^", "`", "{", "|", "}"])
+@pytest.mark.parametrize(("prefix", "model"), RECORD_ROUTES)
+def test_a_website_holding_a_character_no_uri_may_hold_is_refused(
+    curator_api, prefix, model, character
+):
+    record, response = patched(
+        curator_api, prefix, model, {"website": f"https://example.org/a{character}b"}
+    )
+    assert response.status_code == 400, response.content
+    assert "website" in response.json()["error"]["fields"]
+    assert type(record).objects.get(pk=record.pk).website == record.website
+
+
+def test_a_source_url_holding_a_quote_is_refused_naming_it():
+    source = SourceFactory(url="https://example.org/report")
+    source.url = 'https://example.org/"report"'
+    with pytest.raises(ValidationError) as caught:
+        source.full_clean()
+    assert "url" in caught.value.message_dict
