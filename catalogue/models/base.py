@@ -254,8 +254,29 @@ class Record(models.Model):
         self.updated_at = timezone.now()
         if self._state.adding:
             super().save(update_fields=update_fields, using=using, **kwargs)
-            self._loaded = self.field_values()
-            return
+        else:
+            self.save_over_copy_read(update_fields=update_fields, using=using, **kwargs)
+        self._loaded = self.field_values()
+
+    def get_absolute_url(self) -> str:
+        return path_to(f"catalogue:{self._meta.model_name}-detail", self.slug)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        record._loaded = record.field_values()
+        return record
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if hasattr(self, "_loaded"):
+            self._loaded |= self.field_values()
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def save_over_copy_read(self, *, update_fields, using, **kwargs) -> None:
+        """Saves the fields changed since this copy was read, unless another save came first."""
         using = using or router.db_for_write(type(self), instance=self)
         if update_fields is None:
             update_fields = self.unsaved_fields()
@@ -274,28 +295,6 @@ class Record(models.Model):
             if update_fields is not None:
                 update_fields = {*update_fields, "updated_at", "lock_version"}
             super().save(update_fields=update_fields, using=using, **kwargs)
-        self._loaded = self.field_values()
-
-    def get_absolute_url(self) -> str:
-        return path_to(f"catalogue:{self._meta.model_name}-detail", self.slug)
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        record = super().from_db(db, field_names, values)
-        record._loaded = {
-            name: value
-            for name, value in zip(field_names, values, strict=True)
-            if value is not models.DEFERRED
-        }
-        return record
-
-    def refresh_from_db(self, using=None, fields=None, from_queryset=None) -> None:
-        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
-        if hasattr(self, "_loaded"):
-            self._loaded |= self.field_values()
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
 
     def field_values(self) -> dict:
         """The concrete fields' values as they are on this copy, by attribute name."""

@@ -174,9 +174,9 @@ def app_in_the_test_transaction(db, monkeypatch):
         signal.connect(close_old_connections)
 
 
-@pytest.mark.parametrize("path", READS)
-@pytest.mark.usefixtures("app_in_the_test_transaction")
-def test_reads_answer_as_the_schema_says(api_schema, path):
+def check_drawn_cases(strategy, checks) -> None:
+    """Calls the API with each case drawn from `strategy` (bounded, deterministic) and runs
+    `checks` on its answer."""
 
     @hypothesis.settings(
         max_examples=EXAMPLES,
@@ -185,31 +185,29 @@ def test_reads_answer_as_the_schema_says(api_schema, path):
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
-    @hypothesis.given(case=api_schema[path]["GET"].as_strategy())
-    def answers_as_documented(case):
-        case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+    @hypothesis.given(case=strategy)
+    def check(case):
+        case.call_and_validate(checks=checks)
 
-    answers_as_documented()
+    check()
+
+
+@pytest.mark.parametrize("path", READS)
+@pytest.mark.usefixtures("app_in_the_test_transaction")
+def test_reads_answer_as_the_schema_says(api_schema, path):
+    check_drawn_cases(
+        api_schema[path]["GET"].as_strategy(),
+        [not_a_server_error, response_schema_conformance],
+    )
 
 
 @pytest.mark.parametrize("path", READS)
 @pytest.mark.usefixtures("app_in_the_test_transaction")
 def test_reads_refuse_what_the_schema_does_not_allow(api_schema, path):
-
-    @hypothesis.settings(
-        max_examples=EXAMPLES,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    check_drawn_cases(
+        api_schema[path]["GET"].as_strategy(generation_mode=GenerationMode.NEGATIVE),
+        [not_a_server_error, negative_data_rejection],
     )
-    @hypothesis.given(
-        case=api_schema[path]["GET"].as_strategy(generation_mode=GenerationMode.NEGATIVE)
-    )
-    def refuses_what_is_not_documented(case):
-        case.call_and_validate(checks=[not_a_server_error, negative_data_rejection])
-
-    refuses_what_is_not_documented()
 
 
 @pytest.mark.parametrize(

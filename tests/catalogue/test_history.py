@@ -12,8 +12,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from catalogue import history
 from catalogue.changes import RECORD_PAGE_CHANGES
@@ -29,6 +27,7 @@ from catalogue.models import (
     Version,
 )
 from catalogue.models.curation import VersionAction
+from tests.api.conftest import token_client
 from tests.factories import (
     ActorFactory,
     AgreementFactory,
@@ -104,13 +103,6 @@ def revert_form(record, **data) -> dict:
     """A revert's confirmation as its page posts it: with the record's count of saves as the
     page was shown."""
     return {"saves_when_opened": type(record).objects.get(pk=record.pk).lock_version, **data}
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def versions_of(record) -> list[Version]:
