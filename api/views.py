@@ -118,6 +118,15 @@ class RecordViewSet(
         filterset = self.filterset_class(
             self.request.query_params, queryset=queryset, request=self.request
         )
+        # An empty value chooses nothing the schema offers (a choice, a key, a year): refused by
+        # name rather than taken as no filter, as the site's forms may send it. `q` is free text.
+        empty = {
+            name: ["Give a value, or leave the parameter out."]
+            for name, values in self.request.query_params.lists()
+            if name in filterset.filters and name != "q" and "" in values
+        }
+        if empty:
+            raise ValidationError(empty)
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         return filterset

@@ -221,6 +221,13 @@ def test_paging_outside_its_bounds_is_refused_by_name(client, query, format_):
     assert list(response.json()["error"]["fields"]) == [query.split("=")[0]]
 
 
+@pytest.mark.parametrize("parameter", ["sort", "kind", "city", "signed_year_min"])
+def test_an_empty_filter_value_is_refused_by_name(client, parameter):
+    response = client.get(f"/api/v1/agreements/?{parameter}=")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == [parameter]
+
+
 def test_an_empty_format_is_not_found_and_an_unanswered_method_not_allowed(client):
     assert client.get("/api/v1/themes/?format=").status_code == 404
     assert client.generic("TRACE", "/api/v1/themes/?format=csv").status_code == 405
