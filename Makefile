@@ -8,8 +8,9 @@ PORT ?= 8000
 
 .PHONY: run setup test lint format lock bench
 
+# The development server, and beside it the task worker that runs imports.
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py db_worker & trap 'kill $$!' EXIT; $(PY) manage.py runserver $(HOST):$(PORT)
 
 setup: $(VENV)/installed node_modules/installed
 	$(PY) manage.py migrate --noinput

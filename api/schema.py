@@ -6,6 +6,7 @@ may read.
 
 import copy
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django_filters import ModelMultipleChoiceFilter
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
@@ -57,7 +58,10 @@ ERRORS = {
     404: "No such record (drafts are hidden from anonymous readers), or a page past the last.",
     409: "The record cannot be deleted while other records refer to it.",
     412: "The record was saved since the read whose ETag `If-Match` sends.",
-    413: "The body is larger than 2.5 MB, or sends more than 1,000 form fields.",
+    413: (
+        "The body is larger than 2.5 MB, or sends more than "
+        f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} form fields."
+    ),
     428: "This server requires `If-Match` on writes to a record (`API_REQUIRE_IF_MATCH`).",
     429: "Too many requests from this client; retry after `Retry-After` seconds.",
 }

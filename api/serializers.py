@@ -7,16 +7,15 @@ A record is written with its relations through `catalogue.services`, which valid
 does; its errors come back keyed as the payload names the fields, a link row's at the row's place.
 """
 
-import re
-
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls.converters import SlugConverter
 from rest_framework import exceptions, serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
 
 from catalogue import services, workflow
 from catalogue.addresses import path_to
+from catalogue.documents import is_key, objects_by_key
 from catalogue.models import (
     SDG,
     Actor,
@@ -38,9 +37,8 @@ from catalogue.models import (
 from catalogue.partial_dates import DatePrecision
 from catalogue.representations import api_route, lookup_field, representations
 
-# What a key is: a slug, a country's code or an SDG's number; the API's routes take no other.
-KEY_PATTERN = SlugConverter.regex
-KEY = re.compile(KEY_PATTERN)
+# The API's routes take no other key than a natural key.
+KEY_PATTERN = services.KEY.pattern
 
 
 def api_url(request, instance) -> str | None:
@@ -54,7 +52,8 @@ def api_url(request, instance) -> str | None:
 
 class BriefRelatedField(serializers.SlugRelatedField):
     """A related object, written by its slug (or code, or number) and read as a brief object
-    (`catalogue.representations.brief`; the schema says so, api/schema.py)."""
+    (`catalogue.representations.brief`; the schema says so, api/schema.py). Written in a list
+    (`many=True`, or a field of link rows), the list's objects are looked up in one query."""
 
     default_error_messages = {
         "not_a_key": "A key is letters, digits, hyphens and underscores: {value!r} is none.",
@@ -64,14 +63,62 @@ class BriefRelatedField(serializers.SlugRelatedField):
         model = kwargs["queryset"].model if "queryset" in kwargs else kwargs.pop("model")
         kwargs.setdefault("slug_field", lookup_field(model))
         super().__init__(**kwargs)
+        # The objects a list being written names, by key (`look_up`).
+        self.known: dict | None = None
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS}
+        return BriefRelatedList(child_relation=cls(*args, **kwargs), **list_kwargs)
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            data = data.get(self.slug_field)
+        key = self.key_of(data)
         # Nothing else is looked up: a NUL byte in a text parameter is an error to the database.
-        if isinstance(data, str) and not KEY.fullmatch(data):
-            self.fail("not_a_key", value=data)
+        if isinstance(key, str) and not services.KEY.fullmatch(key):
+            self.fail("not_a_key", value=key)
+        if self.known is None or not is_key(key):
+            return super().to_internal_value(key)
+        if key not in self.known:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=key)
+        return self.known[key]
+
+    def key_of(self, data):
+        return data.get(self.slug_field) if isinstance(data, dict) else data
+
+    def look_up(self, items) -> None:
+        """Looks up at once the objects that `items` (what a list writes) name."""
+        self.known = objects_by_key(self.get_queryset(), (self.key_of(item) for item in items))
+
+
+class BriefRelatedList(serializers.ManyRelatedField):
+    """Related objects (`BriefRelatedField`), at most `services.MAX_RELATED`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            check_count(data)
+            self.child_relation.look_up(data)
         return super().to_internal_value(data)
+
+
+class LinkRowsSerializer(serializers.ListSerializer):
+    """A record's link rows, at most `services.MAX_RELATED`, the records they name looked up in
+    one query per field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            check_count(data)
+            rows = [row for row in data if isinstance(row, dict)]
+            for field in self.child.fields.values():
+                if isinstance(field, BriefRelatedField) and not field.read_only:
+                    field.look_up(row.get(field.field_name) for row in rows)
+        return super().to_internal_value(data)
+
+
+def check_count(items: list) -> None:
+    try:
+        services.check_related_count(items)
+    except DjangoValidationError as error:
+        raise serializers.ValidationError(error.messages) from None
 
 
 def date_precision() -> serializers.ChoiceField:
@@ -98,6 +145,9 @@ def related(model, **kwargs) -> BriefRelatedField:
 class CitationSerializer(serializers.Serializer):
     source = BriefRelatedField(queryset=Source.objects.all())
     locator = serializers.CharField(allow_blank=True, required=False, max_length=200)
+
+    class Meta:
+        list_serializer_class = LinkRowsSerializer
 
 
 class RecordSerializer(serializers.ModelSerializer):
@@ -229,6 +279,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Participation
+        list_serializer_class = LinkRowsSerializer
         fields = ("actor", "role", "start_year", "end_year")
 
 
@@ -271,6 +322,7 @@ class CourseProviderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CourseProvider
+        list_serializer_class = LinkRowsSerializer
         fields = ("actor", "role")
 
 
@@ -323,7 +375,7 @@ class AgreementPartySerializer(serializers.ModelSerializer):
         )
 
 
-class PartiesSerializer(serializers.ListSerializer):
+class PartiesSerializer(LinkRowsSerializer):
     """An agreement's parties: written as all its parties, read as those whose actor is published
     (`published_party_links`, see `AgreementQuerySet.with_parties`)."""
 

@@ -17,12 +17,18 @@ import datetime
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from catalogue.models import Initiative, Record
 from catalogue.partial_dates import DatePrecision, PartialDate, PartialDateField
-from catalogue.services import RecordInvalid, initiative_save, record_save
+from catalogue.services import (
+    KEY,
+    RecordInvalid,
+    check_related_count,
+    initiative_save,
+    record_save,
+)
 
 Document = dict[str, Any]
 # Set by every save, so they never count as a change and a revert leaves them alone.
@@ -199,12 +205,23 @@ def record_from_document(
     return record, relations
 
 
-def set_field(instance: models.Model, field: models.Field, value: Any) -> None:
-    """Sets `field` on `instance` from its document value, or raises `ValidationError`."""
+def set_field(
+    instance: models.Model,
+    field: models.Field,
+    value: Any,
+    known: dict[Any, models.Model] | None = None,
+) -> None:
+    """Sets `field` on `instance` from its document value, or raises `ValidationError`; a
+    foreign key's record is taken from `known` (by key), if given, or looked up."""
     if field.many_to_one:
         related = None
         if value not in (None, ""):
-            related = related_object(field.related_model, value)
+            if known is None:
+                related = related_object(field.related_model, value)
+            elif is_key(value) and value in known:
+                related = known[value]
+            else:
+                raise missing_key(field.related_model, [value])
         setattr(instance, field.name, related)
     elif isinstance(field, PartialDateField):
         date = parse_partial_date(value)
@@ -236,35 +253,62 @@ def parse_partial_date(value: Any) -> PartialDate | None:
 
 
 def related_object(model: type[models.Model], key: Any) -> models.Model:
-    field = natural_key_field(model)
-    try:
-        return model.objects.get(**{field: key})
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise ValidationError(f'No {model._meta.verbose_name} has the {field} "{key}".') from None
+    return related_objects(model, [key])[0]
 
 
 def related_objects(model: type[models.Model], keys: Any) -> list[models.Model]:
+    """The objects of `model` whose natural keys are `keys`, looked up in one query; raises
+    `ValidationError` naming the keys no object has."""
     if not isinstance(keys, list):
         raise ValidationError("Give a list.")
-    field = natural_key_field(model)
-    try:
-        found = {getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": keys})}
-    except (ValueError, TypeError):
-        found = {}
-    missing = [str(key) for key in keys if key not in found]
+    check_related_count(keys)
+    found = objects_by_key(model.objects.all(), keys)
+    missing = [key for key in keys if not is_key(key) or key not in found]
     if missing:
-        raise ValidationError(
-            f"No {model._meta.verbose_name} has the {field} {', '.join(map(repr, missing))}."
-        )
+        raise missing_key(model, missing)
     return [found[key] for key in keys]
 
 
+def missing_key(model: type[models.Model], keys: list[Any]) -> ValidationError:
+    field = natural_key_field(model)
+    return ValidationError(
+        f"No {model._meta.verbose_name} has the {field} "
+        + ", ".join(f'"{key}"' for key in keys)
+        + "."
+    )
+
+
+def objects_by_key(queryset: models.QuerySet, keys: Iterable[Any]) -> dict[Any, models.Model]:
+    """The objects of `queryset` whose natural keys are among `keys`, by key, in one query;
+    what cannot be a key (a NUL byte, a list) is not looked up."""
+    field = queryset.model._meta.get_field(natural_key_field(queryset.model))
+    wanted = {key for key in keys if is_key(key)}
+    if isinstance(field, models.IntegerField):
+        wanted = {key for key in wanted if isinstance(key, int)}
+    found = queryset.filter(**{f"{field.name}__in": wanted}) if wanted else []
+    return {getattr(obj, field.name): obj for obj in found}
+
+
+def is_key(value: Any) -> bool:
+    """Whether `value` has a natural key's form: a slug or code, or a number."""
+    if isinstance(value, str):
+        return KEY.fullmatch(value) is not None
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def link_rows(model: type[Record], name: str, rows: Any) -> list[dict[str, Any]]:
-    """The field values of the link rows `rows` of relation `name`, for `record_save`."""
+    """The field values of the link rows `rows` of relation `name`, for `record_save`; the
+    records they point at looked up in one query per field."""
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise ValidationError("Give a list of rows, each an object of fields.")
+    check_related_count(rows)
     rel = link_relation(model, name)
     fields = {f.name: f for f in own_fields(rel.related_model, rel.field.name)}
+    known = {
+        name: objects_by_key(field.related_model.objects.all(), (row.get(name) for row in rows))
+        for name, field in fields.items()
+        if field.many_to_one
+    }
     values, messages = [], []
     for position, row in enumerate(rows, start=1):
         row_object = rel.related_model()
@@ -272,18 +316,26 @@ def link_rows(model: type[Record], name: str, rows: Any) -> list[dict[str, Any]]
             try:
                 if key not in fields:
                     raise ValidationError("Sciplo has no such field.")
-                set_field(row_object, fields[key], value)
+                set_field(row_object, fields[key], value, known.get(key))
             except ValidationError as error:
                 messages.extend(f"row {position}: {key}: {text}" for text in error.messages)
-        values.append(
-            {
-                field.attname: getattr(row_object, field.attname)
-                for field in rel.related_model._meta.concrete_fields
-                if not field.primary_key and field.name != rel.field.name
-            }
-        )
+        values.append(row_values(row_object, rel.field.name))
     if messages:
         raise ValidationError(messages)
+    return values
+
+
+def row_values(row: models.Model, owner: str) -> dict[str, Any]:
+    """A link row's field values but its `owner`, for `record_save`: a record it points at as
+    itself, so that it is not looked up again."""
+    values = {}
+    for field in row._meta.concrete_fields:
+        if field.primary_key or field.name == owner:
+            continue
+        if field.many_to_one and field.is_cached(row):
+            values[field.name] = getattr(row, field.name)
+        else:
+            values[field.attname] = getattr(row, field.attname)
     return values
 
 

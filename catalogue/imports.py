@@ -7,7 +7,7 @@ naming the importing user and the file; if any row is refused, or on a dry run, 
 """
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
@@ -85,6 +85,7 @@ def import_rows(
     user: history.User,
     dry_run: bool,
     file_name: str,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportResult:
     """Creates or updates a record of `model` from each row, matched by slug, in one
     transaction kept only if every row is valid and this is not a `dry_run`.
@@ -92,7 +93,7 @@ def import_rows(
     A row may name a record that a later row creates (an actor's parent further down): rows are
     saved after those they refer to. A user who may not publish `model` may create and change
     drafts only (`catalogue.workflow`); the caller checks that `user` may add and change
-    `model`.
+    `model`. `progress` is told how many rows are done after each.
     """
     outcomes = [row_outcome(row) for row in rows]
     refuse_repeated_slugs(rows, outcomes)
@@ -106,14 +107,15 @@ def import_rows(
         existing = model.objects.filter(slug__in=set(slugs) - {""}).select_for_update(of=("self",))
         instances = {instance.slug: instance for instance in existing}
         before = {document["slug"]: document for document in documents(existing)}
-        for index in save_order(model, rows, slugs):
+        for done, index in enumerate(save_order(model, rows, slugs), start=1):
             outcome = outcomes[index]
-            if outcome.errors:
-                continue
-            document, instance = rows[index].document, instances.get(outcome.slug)
-            outcome.errors = publication_errors(model, user, document, instance)
+            if not outcome.errors:
+                document, instance = rows[index].document, instances.get(outcome.slug)
+                outcome.errors = publication_errors(model, user, document, instance)
             if not outcome.errors:
                 save_row(model, document, instance, before.get(outcome.slug), outcome, recording)
+            if progress:
+                progress(done)
         result = ImportResult(outcomes, dry_run=dry_run)
         if not result.imported:
             transaction.set_rollback(True)

@@ -28,11 +28,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from catalogue.compiled import CompiledQuery
-from catalogue.models import LinkCheck, Revision, Version
+from catalogue.models import ImportJob, LinkCheck, Revision, Version
 
 # Models no reader's answer depends on alone: versions are written with the records they
 # describe, which advance the revision; link checks show in admin only.
-UNCOUNTED = (Version, LinkCheck)
+UNCOUNTED = (Version, LinkCheck, ImportJob)
 
 # The token read by the current request, if it has read it.
 _request_token: ContextVar[dict | None] = ContextVar("request_token", default=None)

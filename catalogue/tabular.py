@@ -53,6 +53,10 @@ LIST_SEPARATOR = "; "
 FIELD_SEPARATOR = " | "
 BOOLEAN_OF_TEXT = {"true": True, "false": False, "1": True, "0": False}
 NUMBER_FIELDS = (models.IntegerField, models.FloatField)
+# What one file may hold: rows (JSON: items), and for XLSX, whose parts are compressed, how
+# large they may be once unpacked, so that a small file cannot unpack into a huge one.
+MAX_ROWS = 100_000
+MAX_XLSX_UNPACKED_MEGABYTES = 40
 
 
 class TabularError(ValueError):
@@ -240,12 +244,19 @@ def read_rows(model: type[models.Model], file_format: str, content: bytes) -> li
     as rows of `model` (a cell that cannot be read is an error of its row)."""
     if file_format == "json":
         return json_rows(content)
-    lines = csv_cells(content) if file_format == "csv" else xlsx_cells(content)
+    # A column past the model's own is an error, so no more are ever read.
+    width = len(columns(model)) + 1
+    if file_format == "csv":
+        lines = csv_cells(content)
+    else:
+        lines = xlsx_cells(content, width, model._meta.verbose_name_plural)
     header = read_header(model, next(lines, None))
     rows = []
     for number, cells in enumerate(lines, start=2):
         if not any(cells):
             continue
+        if len(rows) == MAX_ROWS:
+            raise too_many_rows()
         if any(cells[len(header) :]):
             raise TabularError(
                 f"Row {number}, column {get_column_letter(len(header) + 1)}: a value under no "
@@ -312,17 +323,43 @@ def csv_cells(content: bytes) -> Iterator[list[str]]:
             raise TabularError(f"Row {number} is not valid CSV: {error}.") from None
 
 
-def xlsx_cells(content: bytes) -> Iterator[list[str]]:
+def xlsx_cells(content: bytes, width: int, model_name: str) -> Iterator[list[str]]:
+    """The first sheet's rows, each of at most `width` cells; a sheet that says it is wider
+    (`model_name`'s columns and one more) is refused."""
     try:
+        check_unpacked_size(content)
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except TabularError:
+        raise
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise TabularError("The file is not an XLSX workbook.") from None
     try:
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
+        if (sheet.max_column or 0) > width:
+            raise TabularError(
+                f"The sheet reaches column {get_column_letter(sheet.max_column)}, past the "
+                f"{width - 1} columns of {model_name}."
+            )
+        for values in sheet.iter_rows(max_col=width, values_only=True):
             yield [xlsx_text(value) for value in values]
     finally:
         workbook.close()
+
+
+def check_unpacked_size(content: bytes) -> None:
+    """Refuses a workbook whose parts unpack to more than `MAX_XLSX_UNPACKED_MEGABYTES`; the
+    sizes a zip file declares bound what reading it unpacks."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        unpacked = sum(member.file_size for member in archive.infolist())
+    if unpacked > MAX_XLSX_UNPACKED_MEGABYTES * 1024 * 1024:
+        raise TabularError(
+            f"The workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB, more than the "
+            f"{MAX_XLSX_UNPACKED_MEGABYTES} MB a workbook may: import it in parts."
+        )
+
+
+def too_many_rows() -> TabularError:
+    return TabularError(f"The file holds more than {MAX_ROWS:,} rows: import it in parts.")
 
 
 def xlsx_text(value: Any) -> str:
@@ -347,6 +384,8 @@ def json_rows(content: bytes) -> list[Row]:
         raise TabularError(str(error)) from None
     if not isinstance(items, list):
         raise TabularError("The file must hold a JSON list of documents.")
+    if len(items) > MAX_ROWS:
+        raise too_many_rows()
     for position, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise TabularError(f"Item {position} of the list is not an object of fields.")

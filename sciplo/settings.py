@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +151,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A request's body stays within Django's 2.5 MB; its form fields may number enough for admin's
+# form of a record whose relations hold as many rows as a record may (services.MAX_RELATED).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
 # Each worker process keeps its own cache, or, with REDIS_URL, every worker of every machine
 # shares one in Redis, so that an answer remembered by one serves all and the API's rate limits
 # count each client once. What the cache holds (catalogue.revision) is retired by a token in
@@ -180,6 +186,27 @@ else:
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_ENTRIES") or "200")},
         }
     }
+
+# How far a running import has come, written by the task worker and read by the admin page that
+# shows it: in Redis with REDIS_URL, else in files on this machine, which its worker shares.
+CACHES["progress"] = (
+    {**CACHES["default"], "KEY_PREFIX": f"{CACHES['default']['KEY_PREFIX']}-progress"}
+    if REDIS_URL and REMEMBER_ANSWERS
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("PROGRESS_DIR") or VAR_DIR / "progress",
+    }
+)
+
+# Imports run outside requests, in a task worker (`manage.py db_worker`) that takes its tasks
+# from the database; TASKS_IMMEDIATE=true runs each at once in the request that asks for it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if env_bool("TASKS_IMMEDIATE", False)
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

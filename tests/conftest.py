@@ -102,3 +102,10 @@ def contributor_client(contributor) -> Client:
     client = Client()
     client.force_login(contributor)
     return client
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """Tasks (imports) run in the request that enqueues them, through django-tasks' immediate
+    backend; tests/test_task_worker.py runs them in the task worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

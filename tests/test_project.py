@@ -1,9 +1,11 @@
 """Project-wide checks: Django's system checks, migrations, settings and the curator command."""
 
+import datetime
 import os
 import secrets
 import subprocess
 import sys
+import uuid
 from io import StringIO
 
 import pytest
@@ -12,6 +14,11 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from catalogue import faults
+from catalogue.tasks import run_import
 
 
 @pytest.mark.django_db
@@ -120,7 +127,27 @@ def test_health_and_readiness_answer_json(client):
     assert client.get("/health/").json() == {"status": "ok"}
     response = client.get("/ready/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "checks": {"database": "ok", "cache": "ok"}}
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "cache": "ok", "tasks": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_readiness_names_tasks_left_waiting_but_serves_on(client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    waiting = run_import.enqueue(str(uuid.uuid4()))
+    assert client.get("/ready/").json()["checks"]["tasks"] == "ok"
+    DBTaskResult.objects.filter(id=waiting.id).update(
+        enqueued_at=timezone.now() - datetime.timedelta(seconds=faults.TASK_WAIT_SECONDS + 1)
+    )
+    response = client.get("/ready/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+    assert response.json()["checks"]["tasks"] == (
+        f"1 waiting for more than {faults.TASK_WAIT_SECONDS} s: is the task worker "
+        "(manage.py db_worker) running?"
+    )
 
 
 def test_debug_must_be_a_boolean():

@@ -40,6 +40,7 @@ from catalogue.models import (
     Source,
     Theme,
 )
+from catalogue.services import MAX_RELATED
 
 admin.site.site_header = "Sciplo curation"
 admin.site.site_title = "Sciplo curation"
@@ -64,17 +65,25 @@ class CatalogueAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
-class ActorLinkInline(WorkflowInlineMixin, admin.TabularInline):
+class LinkRowInline(WorkflowInlineMixin, admin.TabularInline):
+    """A record's link rows, at most as many as every other way of writing allows."""
+
+    extra = 0
+    max_num = MAX_RELATED
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
+
+
+class ActorLinkInline(LinkRowInline):
     """An actor's part in a record: a participation, a provision, a party."""
 
     autocomplete_fields = ("actor",)
-    extra = 0
 
 
-class CitationInline(WorkflowInlineMixin, admin.TabularInline):
+class CitationInline(LinkRowInline):
     fields = ("source", "locator")
     autocomplete_fields = ("source",)
-    extra = 0
     verbose_name = "source cited"
     verbose_name_plural = "sources cited"
 

@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from catalogue.duplicates import likely_duplicates
 from catalogue.models import Version
 from catalogue.models.initiatives import involved_countries
+from catalogue.services import check_related_count
 
 SAVE_DESPITE_DUPLICATES_LABEL = "This is not a duplicate: save anyway"
 
@@ -87,9 +88,18 @@ class RecordAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self.check_related_counts(cleaned_data)
         self.check_not_saved_since(cleaned_data)
         self.check_likely_duplicates(cleaned_data)
         return cleaned_data
+
+    def check_related_counts(self, cleaned_data) -> None:
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelMultipleChoiceField) and name in cleaned_data:
+                try:
+                    check_related_count(cleaned_data[name])
+                except ValidationError as error:
+                    self.add_error(name, error)
 
     def check_not_saved_since(self, cleaned_data) -> None:
         """Refuses the form if the record (as the view read it, locked) was saved after the form

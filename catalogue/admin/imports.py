@@ -3,14 +3,12 @@
 Export: the change list's actions "Export selected as CSV / XLSX / JSON" download the selected
 rows (select all, after filtering, for a filtered list) as `catalogue.tabular` writes them.
 
-Import: an "Import" page per model takes a CSV, XLSX or JSON file and always shows a dry run
-first, row by row: what each row will create or change, and every error. Only a file without
-errors can be confirmed; the upload waits in the session meanwhile, and confirming imports it
-afresh (`catalogue.imports`), all or nothing.
+Import: an "Import" page per model takes a CSV, XLSX or JSON file, kept as an `ImportJob`, and
+always shows a dry run first, row by row: what each row will create or change, and every error.
+Only a file without errors can be confirmed, which imports it afresh (`catalogue.imports`), all
+or nothing. Both runs are tasks of the task worker (`catalogue.tasks`), whatever the file's
+size; the job's page shows how far a run has come, and refreshes itself until it ends.
 """
-
-import base64
-import hashlib
 
 from django import forms
 from django.contrib import messages
@@ -18,23 +16,20 @@ from django.contrib.admin import action
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from catalogue.documents import documents
-from catalogue.imports import import_rows
-from catalogue.tabular import (
-    TabularError,
-    csv_export,
-    format_of,
-    json_export,
-    read_rows,
-    xlsx_export,
-)
+from catalogue.models import ImportJob, ImportState
+from catalogue.tabular import TabularError, csv_export, format_of, json_export, xlsx_export
+from catalogue.tasks import job_result, progress, run_import
 
 MAX_IMPORT_MEGABYTES = 5
+# How many of a curator's latest imports the import page lists.
+RECENT_IMPORTS = 10
 EXPORT_ACTIONS = ("export_csv", "export_xlsx", "export_json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -75,6 +70,11 @@ class ImportExportAdminMixin:
                 self.admin_site.admin_view(self.import_view),
                 name=f"{opts.app_label}_{opts.model_name}_import",
             ),
+            path(
+                "import/<uuid:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name=f"{opts.app_label}_{opts.model_name}_import_job",
+            ),
             *super().get_urls(),
         ]
 
@@ -101,57 +101,76 @@ class ImportExportAdminMixin:
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
 
     def import_view(self, request):
-        """Uploads a file and previews its dry run; confirms and imports a previewed file."""
+        """Uploads a file to import: it is kept, and checked by the task worker."""
         if not self.has_import_permission(request):
             raise PermissionDenied
-        opts = self.model._meta
-        session_key = f"catalogue-import-{opts.label_lower}"
-        form, result, upload = ImportForm(), None, None
-        if request.method == "POST" and "confirm" in request.POST:
-            upload = request.session.get(session_key)
-            if upload is None or upload["digest"] != request.POST.get("upload"):
-                self.message_user(
-                    request,
-                    "That preview has expired or been replaced: upload the file again.",
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(self.import_url())
-            try:
-                result = self.run_import(request, upload, dry_run=False)
-            except TabularError as error:
-                self.message_user(request, str(error), messages.ERROR)
-                return HttpResponseRedirect(self.import_url())
-            if result.imported:
-                del request.session[session_key]
-                self.message_user(request, result.summary(), messages.SUCCESS)
-                return HttpResponseRedirect(self.changelist_url())
-        elif request.method == "POST":
+        form = ImportForm()
+        if request.method == "POST":
             form = ImportForm(request.POST, request.FILES)
             if form.is_valid():
-                upload = uploaded(form.cleaned_data["file"])
-                try:
-                    result = self.run_import(request, upload, dry_run=True)
-                except TabularError as error:
-                    form.add_error("file", str(error))
-                else:
-                    request.session[session_key] = upload
+                job = ImportJob.objects.create(
+                    model=self.model._meta.label_lower,
+                    file_name=form.cleaned_data["file"].name,
+                    content=form.cleaned_data["file"].read(),
+                    user=request.user,
+                    state=ImportState.PREVIEW_QUEUED,
+                )
+                run_import.enqueue(str(job.pk))
+                return HttpResponseRedirect(self.import_job_url(job))
+        return self.import_page(request, form=form, recent=self.recent_imports(request))
+
+    def import_job_view(self, request, job_id):
+        """An uploaded file: how far its check or import has come, its preview row by row, and
+        the confirmation that imports it."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        jobs = ImportJob.objects.defer("content")
+        job = get_object_or_404(
+            jobs, pk=job_id, user=request.user, model=self.model._meta.label_lower
+        )
+        if request.method == "POST" and "confirm" in request.POST:
+            result = job_result(job)
+            can_import = job.state == ImportState.PREVIEWED and not result.has_errors
+            if can_import and jobs.filter(pk=job.pk, state=job.state).update(
+                state=ImportState.IMPORT_QUEUED
+            ):
+                run_import.enqueue(str(job.pk))
+            else:
+                self.message_user(
+                    request,
+                    "This file cannot be imported: it has errors, or was imported already.",
+                    messages.ERROR,
+                )
+            return HttpResponseRedirect(self.import_job_url(job))
+        return self.import_page(
+            request,
+            form=ImportForm(),
+            job=job,
+            result=job_result(job),
+            progress=progress(job) if job.is_running else None,
+            row_label="Item" if format_of(job.file_name) == "json" else "Row",
+        )
+
+    def import_page(self, request, **context) -> TemplateResponse:
+        opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import {opts.verbose_name_plural}",
             "opts": opts,
-            "form": form,
-            "result": result,
-            "upload": upload,
-            "row_label": "Item" if upload and format_of(upload["file_name"]) == "json" else "Row",
             "changelist_url": self.changelist_url(),
+            "import_url": self.import_url(),
+            **context,
         }
         return TemplateResponse(request, "admin/catalogue/import.html", context)
 
-    def run_import(self, request, upload: dict, *, dry_run: bool):
-        file_format = format_of(upload["file_name"])
-        rows = read_rows(self.model, file_format, base64.b64decode(upload["content"]))
-        return import_rows(
-            self.model, rows, user=request.user, dry_run=dry_run, file_name=upload["file_name"]
+    def recent_imports(self, request) -> list[ImportJob]:
+        jobs = ImportJob.objects.filter(user=request.user, model=self.model._meta.label_lower)
+        return list(jobs.defer("content", "rows")[:RECENT_IMPORTS])
+
+    def import_job_url(self, job: ImportJob) -> str:
+        opts = self.model._meta
+        return reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_import_job", args=[job.pk]
         )
 
     @action(description="Export selected as CSV")
@@ -182,13 +201,3 @@ class ImportExportAdminMixin:
             f'attachment; filename="{name}-{timezone.localdate().isoformat()}.{file_format}"'
         )
         return response
-
-
-def uploaded(file) -> dict:
-    """An uploaded file as the session keeps it until its import is confirmed."""
-    content = file.read()
-    return {
-        "file_name": file.name,
-        "content": base64.b64encode(content).decode("ascii"),
-        "digest": hashlib.sha256(content).hexdigest(),
-    }

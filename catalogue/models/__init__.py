@@ -20,7 +20,13 @@ from catalogue.models.courses import (
     CourseState,
     ProviderRole,
 )
-from catalogue.models.curation import LinkCheck, Version, VersionAction
+from catalogue.models.curation import (
+    ImportJob,
+    ImportState,
+    LinkCheck,
+    Version,
+    VersionAction,
+)
 from catalogue.models.initiatives import (
     Initiative,
     InitiativeCitation,
@@ -76,6 +82,8 @@ __all__ = [
     "CourseState",
     "Dimension",
     "Driver",
+    "ImportJob",
+    "ImportState",
     "Initiative",
     "InitiativeCitation",
     "InitiativeKind",

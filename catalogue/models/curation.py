@@ -1,5 +1,7 @@
 """What curators keep about the catalogue itself: each record's history, and its links' health."""
 
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -96,3 +98,51 @@ class LinkCheck(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class ImportState(models.TextChoices):
+    PREVIEW_QUEUED = "preview-queued", "waiting to be checked"
+    PREVIEWING = "previewing", "being checked"
+    PREVIEWED = "previewed", "checked"
+    IMPORT_QUEUED = "import-queued", "waiting to be imported"
+    IMPORTING = "importing", "being imported"
+    IMPORTED = "imported", "imported"
+    REFUSED = "refused", "refused"
+
+
+class ImportJob(models.Model):
+    """A file a curator uploaded to import, kept until it is imported: checked first (a dry
+    run, the preview), then imported once the curator confirms, each run by the task worker
+    (`catalogue.tasks`) outside any request."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    model = models.CharField(max_length=100, help_text="The label of the model it imports into.")
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    state = models.CharField(max_length=20, choices=ImportState.choices)
+    rows = models.JSONField(
+        default=list, help_text="The outcome of each row of the last run (`ImportResult`)."
+    )
+    error = models.TextField(blank=True, help_text="Why the file could not be read as rows.")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in RUNNING_STATES
+
+
+RUNNING_STATES = (
+    ImportState.PREVIEW_QUEUED,
+    ImportState.PREVIEWING,
+    ImportState.IMPORT_QUEUED,
+    ImportState.IMPORTING,
+)

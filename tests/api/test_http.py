@@ -8,6 +8,7 @@ import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -302,11 +303,16 @@ class TestErrorBody:
 
 
 BIG_BODY = "x" * 3_000_000
-MANY_FIELDS = "&".join(f"field{number}=1" for number in range(1_001))
+MANY_FIELDS = "&".join(
+    f"field{number}=1" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)
+)
 
 
 FORM = "application/x-www-form-urlencoded"
-TOO_LARGE = [(BIG_BODY, FORM, "2.5 MB"), (MANY_FIELDS, FORM, "1000 fields")]
+TOO_LARGE = [
+    (BIG_BODY, FORM, "2.5 MB"),
+    (MANY_FIELDS, FORM, f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields"),
+]
 
 
 @pytest.mark.parametrize(

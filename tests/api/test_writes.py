@@ -7,6 +7,7 @@ declares its payloads, the change it patches, the relation it replaces and the b
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from io import StringIO
 
 import pytest
@@ -14,7 +15,10 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
+from rest_framework.fields import ChoiceField
 from rest_framework.relations import ManyRelatedField
 from rest_framework.serializers import ListSerializer
 from rest_framework.test import APIClient
@@ -29,8 +33,10 @@ from catalogue.models import (
     Initiative,
     Publication,
     Record,
+    Source,
     Version,
 )
+from catalogue.services import MAX_RELATED
 from tests.api.conftest import token_client
 from tests.factories import (
     RECORD_FACTORIES,
@@ -880,3 +886,85 @@ def test_a_source_url_holding_a_quote_is_refused_naming_it():
     with pytest.raises(ValidationError) as caught:
         source.full_clean()
     assert "url" in caught.value.message_dict
+
+
+def list_relations(serializer) -> list[tuple[str, Callable[[int], list]]]:
+    """(field, items) for every relation `serializer` writes as a list: `items(n)` gives a valid
+    value of `n` distinct related records, or link rows naming as many."""
+
+    def related_keys(field: BriefRelatedField, n: int) -> list:
+        model = field.get_queryset().model
+        factory = RECORD_FACTORIES.get(model, SourceFactory if model is Source else None)
+        objects = [factory() for _ in range(n)] if factory else list(model.objects.all()[:n])
+        assert len(objects) == n, f"only {len(objects)} {model._meta.verbose_name_plural}"
+        return [getattr(obj, field.slug_field) for obj in objects]
+
+    def rows(child, n: int) -> list[dict]:
+        columns = {}
+        for name, field in child.fields.items():
+            if isinstance(field, BriefRelatedField) and not field.read_only:
+                columns[name] = related_keys(field, n)
+            elif isinstance(field, ChoiceField) and field.required:
+                columns[name] = [next(iter(field.choices))] * n
+        lines = zip(*columns.values(), strict=True)
+        return [dict(zip(columns, values, strict=True)) for values in lines]
+
+    relations = []
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        if isinstance(field, ManyRelatedField):
+            relations.append((name, partial(related_keys, field.child_relation)))
+        elif isinstance(field, ListSerializer):
+            relations.append((name, partial(rows, field.child)))
+    return relations
+
+
+LIST_RELATIONS = [
+    pytest.param(prefix, viewset.model, name, items, id=f"{prefix}-{name}")
+    for prefix, viewset in RECORD_VIEWSETS
+    for name, items in list_relations(viewset.serializer_class())
+]
+
+
+@pytest.mark.parametrize(("prefix", "model", "name", "items"), LIST_RELATIONS)
+def test_a_relation_beyond_the_limit_is_refused_naming_it_unread(
+    curator_api, prefix, model, name, items, django_assert_max_num_queries
+):
+    payload = {name: items(1) * (MAX_RELATED + 1)}
+    record = RECORD_FACTORIES[model]()
+    before = catalogue_rows()
+    # Refused before any of the 501 is looked up: the token, the record, nothing per item.
+    with django_assert_max_num_queries(12):
+        response = curator_api.patch(f"/api/v1/{prefix}/{record.slug}/", payload, format="json")
+    assert response.status_code == 400, response.content
+    assert f"at most {MAX_RELATED}" in str(response.json()["error"]["fields"][name])
+    assert catalogue_rows() == before
+
+
+@pytest.mark.parametrize(("prefix", "model", "name", "items"), LIST_RELATIONS)
+def test_writing_many_links_costs_the_queries_of_writing_one(
+    curator_api, prefix, model, name, items
+):
+    def queries_to_write(n: int) -> int:
+        record, payload = RECORD_FACTORIES[model](), {name: items(n)}
+        with CaptureQueriesContext(connection) as queries:
+            response = curator_api.patch(f"/api/v1/{prefix}/{record.slug}/", payload, format="json")
+        assert response.status_code == 200, response.content
+        assert len(response.json()[name]) == n
+        return len(queries)
+
+    assert queries_to_write(3) == queries_to_write(1)
+
+
+def test_a_relation_at_the_limit_is_written(curator_api):
+    agreement = AgreementFactory()
+    actors = Actor.objects.bulk_create(ActorFactory.build() for _ in range(MAX_RELATED))
+    dates = {"signed_on": "2019-05-01", "joined_on": "2020-01-01", "withdrew_on": "2024-02-01"}
+    precisions = {f"{name}_precision": "day" for name in dates}
+    parties = [{"actor": actor.slug, "role": "party", **dates, **precisions} for actor in actors]
+    response = curator_api.patch(
+        f"/api/v1/agreements/{agreement.slug}/", {"parties": parties}, format="json"
+    )
+    assert response.status_code == 200, response.content[:500]
+    assert agreement.party_links.count() == MAX_RELATED

@@ -1,5 +1,6 @@
 """A curator imports a CSV file in admin, in a real browser: a file with a bad row is refused
-with the row and field named, the corrected file is previewed, confirmed and listed."""
+with the row and field named, the corrected file is previewed, confirmed and listed. Tasks run
+in the request here (tests/conftest.py); tests/test_task_worker.py runs them in the worker."""
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -85,7 +86,10 @@ def test_a_curator_fixes_a_refused_file_and_imports_it(page, importing_curator):
     screenshot(page, "admin-import-preview")
 
     page.get_by_role("button", name="Confirm import").click()
-    expect(page.locator(".messagelist")).to_have_text("Imported 2 rows: 2 created, 0 changed.")
+    expect(page.get_by_role("status")).to_have_text(
+        "Imported 2 rows: 2 created, 0 changed. Back to the initiatives."
+    )
+    page.get_by_role("link", name="Back to the initiatives").click()
     expect(page.get_by_role("heading", name="Select initiative to change")).to_be_visible()
     page.get_by_role("searchbox").fill("Browser Import")
     page.keyboard.press("Enter")

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Actor, Agreement, AgreementParty, City, Initiative, LinkCheck
-from tests.factories import ActorFactory
+from catalogue.services import MAX_RELATED
+from tests.factories import ActorFactory, CityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +218,25 @@ def test_an_initiatives_countries_gain_those_of_its_cities(curator_client):
     assert response.status_code == 302, response.context["adminform"].form.errors
     initiative = Initiative.objects.get(slug="test-initiative-in-geneva")
     assert set(initiative.countries.values_list("code", flat=True)) == {"CH", "FR"}
+
+
+def test_admin_refuses_more_related_records_than_a_record_holds(curator_client):
+    cities = City.objects.bulk_create(CityFactory.build() for _ in range(MAX_RELATED + 1))
+    actor = ActorFactory()
+    rows = MAX_RELATED + 1
+    data = agreement_form(
+        **{"party_links-TOTAL_FORMS": str(rows), "cities": [city.pk for city in cities]}
+    )
+    for row in range(rows):
+        data[f"party_links-{row}-actor"] = actor.pk
+        data[f"party_links-{row}-role"] = "party"
+    response = curator_client.post(reverse("admin:catalogue_agreement_add"), data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["cities"] == [
+        f"A record holds at most {MAX_RELATED} of these; this gives {MAX_RELATED + 1}."
+    ]
+    formsets = {f.formset.prefix: f.formset for f in response.context["inline_admin_formsets"]}
+    too_many_parties = f"Please submit at most {MAX_RELATED} forms."
+    assert formsets["party_links"].non_form_errors() == [too_many_parties]
+    assert not Agreement.objects.filter(slug="uk-new-zealand-arrangement-test").exists()

@@ -306,7 +306,7 @@ def test_every_problem_is_refused_with_its_place_and_the_file_changes_nothing(tm
     expected.append(f'{place}: participations: row 2: actor: No actor has the slug "x".')
     place, berlin = find(dump, "records.initiatives", "brain-city-berlin")
     berlin["themes"].append("no-such-theme")
-    expected.append(f"{place}: themes: No theme has the slug 'no-such-theme'.")
+    expected.append(f'{place}: themes: No theme has the slug "no-such-theme".')
     place, iter_ = find(dump, "records.initiatives", "iter")
     iter_["status"] = "dormant"
     expected.append(f"{place}: status: Value 'dormant' is not a valid choice.")

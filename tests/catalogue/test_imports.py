@@ -3,6 +3,7 @@ permissions; an export of every list imports back into an empty catalogue unchan
 
 import csv
 import io
+from html import escape
 
 import pytest
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -24,15 +26,19 @@ from catalogue.models import (
     City,
     Course,
     CourseProvider,
+    ImportJob,
+    ImportState,
     Initiative,
     InitiativeCitation,
     Participation,
     Publication,
     Source,
+    Theme,
     Version,
 )
+from catalogue.services import MAX_RELATED
 from catalogue.tabular import Row, read_rows
-from tests.factories import ActorFactory, CityFactory, InitiativeFactory
+from tests.factories import ActorFactory, CityFactory, InitiativeFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,13 +70,20 @@ def admin_url(model, view: str) -> str:
 
 
 def upload(client, model, name: str, content: bytes):
-    return client.post(admin_url(model, "import"), {"file": SimpleUploadedFile(name, content)})
-
-
-def confirm(client, model, preview):
+    """The page an upload leads to: the preview of its import, once checked (tasks run at
+    once in tests), or the form with its errors."""
     return client.post(
-        admin_url(model, "import"), {"confirm": "", "upload": preview.context["upload"]["digest"]}
+        admin_url(model, "import"), {"file": SimpleUploadedFile(name, content)}, follow=True
     )
+
+
+def confirm(client, preview):
+    """The page confirming a preview leads to: the outcome of its import."""
+    return client.post(preview.request["PATH_INFO"], {"confirm": ""}, follow=True)
+
+
+def imported(response) -> bool:
+    return response.context["job"].state == ImportState.IMPORTED
 
 
 def counts() -> dict[str, int]:
@@ -117,7 +130,7 @@ def test_an_export_of_every_list_imports_back_into_an_empty_catalogue(curator_cl
         result = preview.context["result"]
         assert not result.has_errors, result.error_rows
         assert {row.action for row in result.rows} == {RowAction.CREATED}
-        assert confirm(curator_client, model, preview).status_code == 302
+        assert imported(confirm(curator_client, preview))
     for model in IMPORT_ORDER:
         assert without_updated_at(model) == before[model], model.__name__
 
@@ -152,12 +165,10 @@ def test_a_file_with_a_bad_row_imports_nothing_until_it_is_fixed(curator_client,
     assert "Confirm import" in preview.content.decode()
     assert counts() == before
 
-    response = confirm(curator_client, Initiative, preview)
-    assert response.status_code == 302
-    assert response.url == admin_url(Initiative, "changelist")
-    assert [str(message) for message in get_messages(response.wsgi_request)] == [
-        "Imported 3 rows: 3 created, 0 changed."
-    ]
+    response = confirm(curator_client, preview)
+    assert imported(response)
+    assert "Imported 3 rows: 3 created, 0 changed." in response.content.decode()
+    assert f'href="{admin_url(Initiative, "changelist")}"' in response.content.decode()
     hub = Initiative.objects.get(slug="import-hub")
     assert record_document(hub)["participations"] == [
         {"actor": "aaas", "role": "lead", "start_year": 2020, "end_year": None},
@@ -182,22 +193,35 @@ def test_confirming_imports_afresh_what_the_preview_showed(curator_client):
     preview = upload(curator_client, Initiative, "x.csv", content)
     assert not preview.context["result"].has_errors
     actor.delete()
-    response = confirm(curator_client, Initiative, preview)
-    assert response.status_code == 200
+    response = confirm(curator_client, preview)
+    assert response.context["job"].state == ImportState.PREVIEWED
     assert response.context["result"].error_rows[0].errors == {
         "participations": ['row 1: actor: No actor has the slug "short-lived".']
     }
     assert not Initiative.objects.filter(slug="x").exists()
 
 
-def test_a_confirmation_needs_the_upload_it_previewed(curator_client):
+def test_each_upload_is_confirmed_once_by_its_uploader_alone(curator_client, curator):
     first = upload(curator_client, City, "a.csv", csv_file("slug,name,country", "a,A,CH"))
-    upload(curator_client, City, "b.csv", csv_file("slug,name,country", "b,B,CH"))
-    response = confirm(curator_client, City, first)
-    assert response.url == admin_url(City, "import")
-    (message,) = get_messages(response.wsgi_request)
-    assert str(message) == "That preview has expired or been replaced: upload the file again."
-    assert not City.objects.filter(slug__in=["a", "b"]).exists()
+    second = upload(curator_client, City, "b.csv", csv_file("slug,name,country", "b,B,CH"))
+    other_curator = User.objects.create_user("other", password="a-long-passphrase-42")
+    other_curator.is_staff = True
+    other_curator.save()
+    other_curator.groups.set(curator.groups.all())
+    client = Client()
+    client.force_login(other_curator)
+    assert client.get(first.request["PATH_INFO"]).status_code == 404
+    assert client.post(first.request["PATH_INFO"], {"confirm": ""}).status_code == 404
+    assert imported(confirm(curator_client, first))
+    assert not City.objects.filter(slug="b").exists()
+    again = confirm(curator_client, first)
+    assert [str(message) for message in get_messages(again.wsgi_request)] == [
+        "This file cannot be imported: it has errors, or was imported already."
+    ]
+    assert City.objects.filter(slug="a").count() == 1
+    assert imported(confirm(curator_client, second))
+    page = curator_client.get(admin_url(City, "import")).content.decode()
+    assert page.index("b.csv") < page.index("a.csv")
 
 
 def test_xlsx_and_json_files_import_too(curator_client):
@@ -217,7 +241,7 @@ def test_xlsx_and_json_files_import_too(curator_client):
         (RowAction.CREATED, {})
     ]
     assert preview.context["row_label"] == "Row"
-    assert confirm(curator_client, City, preview).status_code == 302
+    assert imported(confirm(curator_client, preview))
     assert City.objects.get(slug="geneva-copy").country_id == "CH"
 
     preview = upload(
@@ -226,7 +250,7 @@ def test_xlsx_and_json_files_import_too(curator_client):
     assert preview.context["row_label"] == "Item"
     (row,) = preview.context["result"].rows
     assert (row.number, row.action, row.changed_fields) == (1, RowAction.CHANGED, ["summary"])
-    assert confirm(curator_client, City, preview).status_code == 302
+    assert imported(confirm(curator_client, preview))
     assert City.objects.get(slug="geneva-copy").summary == "A copy."
 
 
@@ -395,17 +419,39 @@ def test_the_import_page_needs_add_and_change_permission(client, contributor_cli
     ("name", "content", "message"),
     [
         ("actors.xls", b"slug", '"actors.xls" is not a CSV, XLSX or JSON file'),
-        ("actors.csv", b"slug,colour\r\na,blue", '"colour" is not a column of actors'),
-        ("actors.xlsx", b"slug,name", "The file is not an XLSX workbook."),
         ("actors.csv", b"x" * (5 * 1024 * 1024 + 1), "The file is larger than 5 MB"),
     ],
 )
-def test_an_unreadable_upload_is_refused_on_the_form(curator_client, name, content, message):
+def test_an_upload_of_another_kind_or_too_large_is_refused_on_the_form(
+    curator_client, name, content, message
+):
     response = upload(curator_client, Actor, name, content)
     assert response.status_code == 200
     assert any(message in error for error in response.context["form"].errors["file"])
-    assert response.context["result"] is None
-    assert "catalogue-import-catalogue.actor" not in curator_client.session
+    assert "job" not in response.context
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("actors.csv", b"slug,colour\r\na,blue", '"colour" is not a column of actors'),
+        ("actors.xlsx", b"slug,name", "The file is not an XLSX workbook."),
+        ("actors.csv", b"\xff\xfeslug", "The file is not UTF-8 text"),
+    ],
+)
+def test_a_file_that_cannot_be_read_as_rows_is_refused_saying_why(
+    curator_client, name, content, message
+):
+    before = counts()
+    response = upload(curator_client, Actor, name, content)
+    job = response.context["job"]
+    assert job.state == ImportState.REFUSED
+    assert message in job.error
+    page = response.content.decode()
+    assert f"Nothing was imported: {escape(job.error)}" in page
+    assert "Confirm import" not in page
+    assert counts() == before
 
 
 @pytest.mark.parametrize("model", IMPORT_ORDER, ids=lambda model: model.__name__)
@@ -451,9 +497,9 @@ def test_the_curators_guide_example_imports(contributor):
     ]
 
 
-def test_the_import_page_costs_four_queries(curator_client, django_assert_num_queries):
-    # The session, the user, and the user's and groups' permissions.
-    with django_assert_num_queries(4):
+def test_the_import_page_costs_five_queries(curator_client, django_assert_num_queries):
+    # The session, the user, the user's and groups' permissions, and the user's latest imports.
+    with django_assert_num_queries(5):
         response = curator_client.get(admin_url(Actor, "import"))
     assert response.status_code == 200
     assert response.context["title"] == "Import actors"
@@ -495,3 +541,44 @@ def test_an_imported_text_holding_a_control_character_is_refused_naming_its_colu
     assert "name" in row.errors
     city.refresh_from_db()
     assert city.name == "Geneva test"
+
+
+def initiative_row(number: int, n: int) -> Row:
+    """An initiative's row naming `n` themes, participants and cited sources."""
+    actors = [ActorFactory() for _ in range(n)]
+    sources = [SourceFactory() for _ in range(n)]
+    document = {
+        "slug": f"initiative-{number}",
+        "name": f"Initiative {number}",
+        "kind": "hub",
+        "status": "active",
+        "level": "city",
+        "themes": list(Theme.objects.values_list("slug", flat=True)[:n]),
+        "participations": [
+            {"actor": a.slug, "role": "partner", "start_year": 2020} for a in actors
+        ],
+        "citations": [{"source": source.slug, "locator": "p. 1"} for source in sources],
+    }
+    return Row(number, document)
+
+
+def test_a_row_s_links_cost_the_queries_of_one(curator):
+    def queries_to_import(row: Row) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            result = import_rows(Initiative, [row], user=curator, dry_run=False, file_name="a")
+        assert result.imported, result.error_rows
+        return len(queries)
+
+    queries_to_import(initiative_row(2, 1))  # The user's permissions, read once.
+    assert queries_to_import(initiative_row(3, 5)) == queries_to_import(initiative_row(4, 1))
+
+
+@pytest.mark.parametrize("relation", ["themes", "participations", "citations"])
+def test_a_row_with_too_many_links_is_refused_naming_the_column(curator, relation):
+    row = initiative_row(2, 1)
+    row.document[relation] = row.document[relation] * (MAX_RELATED + 1)
+    result = import_rows(Initiative, [row], user=curator, dry_run=False, file_name="a")
+    assert result.error_rows[0].errors == {
+        relation: [f"A record holds at most {MAX_RELATED} of these; this gives {MAX_RELATED + 1}."]
+    }
+    assert not Initiative.objects.filter(slug="initiative-2").exists()

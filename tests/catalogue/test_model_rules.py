@@ -10,6 +10,7 @@ from django.apps import apps
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
+from catalogue.constraints import broken_checks, merged
 from catalogue.models import (
     SDG,
     Actor,
@@ -299,7 +300,7 @@ def test_valid_records_pass_every_rule():
 
 
 # Written by the software itself, never by a curator: a version copies a validated record.
-INTERNAL_MODELS = {"Version", "LinkCheck", "Revision"}
+INTERNAL_MODELS = {"Version", "LinkCheck", "Revision", "ImportJob"}
 CURATED_TEXT = [
     field
     for model in apps.get_app_config("catalogue").get_models()
@@ -324,3 +325,55 @@ def test_only_a_text_of_several_lines_holds_tabs_and_line_breaks(field):
     else:
         with pytest.raises(ValidationError):
             field.run_validators("a\nb")
+
+
+def checks_alone(instance: models.Model) -> dict | None:
+    """What `instance`'s check constraints say of it, each asking the database on its own."""
+    errors = []
+    for check in type(instance)._meta.constraints:
+        if isinstance(check, models.CheckConstraint):
+            try:
+                check.validate(type(instance), instance)
+            except ValidationError as error:
+                errors.append(error)
+    found = merged(errors)
+    return found and found.message_dict
+
+
+def participations() -> list[Participation]:
+    initiative, actor = InitiativeFactory(), ActorFactory()
+    years = [(2018, None), (1850, 2020), (2020, 2019), (2020, 2200), (None, 1800), (1700, 1600)]
+    return [
+        Participation(
+            initiative=initiative, actor=actor, role="lead", start_year=start, end_year=end
+        )
+        for start, end in years
+    ]
+
+
+def parties() -> list[AgreementParty]:
+    agreement, actor = AgreementFactory(), ActorFactory()
+    early, late = datetime.date(2019, 5, 1), datetime.date(2021, 5, 1)
+    dates = [
+        {"signed_on": early, "signed_on_precision": "day"},
+        {"signed_on": early, "signed_on_precision": ""},
+        {"joined_on_precision": "year"},
+        {"signed_on": late, "signed_on_precision": "day", "joined_on": early},
+        {"joined_on": late, "joined_on_precision": "month", "withdrew_on": early},
+        {"signed_on": late, "signed_on_precision": "year", "withdrew_on": early},
+        {},
+    ]
+    return [AgreementParty(agreement=agreement, actor=actor, role="party", **d) for d in dates]
+
+
+@pytest.mark.parametrize("make_rows", [participations, parties])
+def test_rows_checks_judged_in_one_query_say_what_each_says_alone(
+    make_rows, django_assert_num_queries
+):
+    rows = make_rows()
+    expected = [checks_alone(row) for row in rows]
+    assert None in expected
+    assert len({str(errors) for errors in expected if errors}) >= 4
+    with django_assert_num_queries(1):
+        judged = broken_checks(rows, [set()] * len(rows))
+    assert [error and error.message_dict for error in judged] == expected

@@ -4,14 +4,17 @@ cannot be read is refused with the row and column named."""
 import datetime
 import io
 import json
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from catalogue import tabular
 from catalogue.documents import DocumentInvalid, documents
 from catalogue.exports import spreadsheet_text, spreadsheet_value
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Source
 from catalogue.tabular import (
+    MAX_XLSX_UNPACKED_MEGABYTES,
     TabularError,
     columns,
     csv_export,
@@ -313,3 +316,59 @@ def test_a_json_file_nested_too_deep_is_refused_naming_the_limit(depth):
     content = b'[{"slug": "a", "name": ' + b"[" * depth + b"]" * depth + b"}]"
     with pytest.raises(TabularError, match="nested more than 32 levels deep"):
         read_rows(Actor, "json", content)
+
+
+def zip_bomb(megabytes: int) -> bytes:
+    """A workbook whose sheet unpacks to `megabytes` MB more than its content, from a few
+    hundred KB."""
+    packed = io.BytesIO(workbook_bytes(["slug", "name"], ["a", "Alpha"]))
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(packed) as source, zipfile.ZipFile(bomb, "w") as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data += b" " * (megabytes * 1024 * 1024)
+            target.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
+    return bomb.getvalue()
+
+
+def test_a_workbook_unpacking_beyond_the_limit_is_refused_before_it_is_read():
+    content = zip_bomb(MAX_XLSX_UNPACKED_MEGABYTES + 1)
+    assert len(content) < 200 * 1024
+    with pytest.raises(TabularError) as caught:
+        read_rows(Actor, "xlsx", content)
+    assert f"more than the {MAX_XLSX_UNPACKED_MEGABYTES} MB a workbook may" in str(caught.value)
+    assert len(read_rows(Actor, "xlsx", zip_bomb(1))) == 1
+
+
+def test_a_sheet_wider_than_the_model_s_columns_is_refused_unread():
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["slug", "name"])
+    sheet.append(["a", "Alpha"])
+    sheet.cell(row=3, column=16_384, value="far away")
+    content = io.BytesIO()
+    workbook.save(content)
+    with pytest.raises(TabularError) as caught:
+        read_rows(Actor, "xlsx", content.getvalue())
+    assert str(caught.value) == (
+        f"The sheet reaches column XFD, past the {len(columns(Actor))} columns of actors."
+    )
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "json"])
+def test_a_file_of_more_rows_than_the_limit_is_refused(file_format, monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_ROWS", 3)
+
+    def content(count: int) -> bytes:
+        rows = [["slug", "name"], *([f"a{n}", f"A {n}"] for n in range(count))]
+        if file_format == "csv":
+            return csv_bytes(*(",".join(row) for row in rows))
+        if file_format == "xlsx":
+            return workbook_bytes(*rows)
+        return json.dumps([{"slug": slug} for slug, _name in rows[1:]]).encode()
+
+    with pytest.raises(TabularError) as caught:
+        read_rows(Actor, file_format, content(4))
+    assert str(caught.value) == "The file holds more than 3 rows: import it in parts."
+    assert len(read_rows(Actor, file_format, content(3))) == 3
