@@ -241,3 +241,27 @@ def test_every_list_parameter_is_documented():
             assert f"`{parameter}`" in section, f"{parameter} of {address} is not in docs/site.md"
         for sort in filterset.sort_options:
             assert f"`{sort}`" in section, f"sort={sort} of {address} is not in docs/site.md"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/initiatives/?status=active",
+        "/cities/map/",
+        "/api/v1/initiatives/",
+        "/api/v1/docs/",
+        "/api/v1/docs/?script",
+        "/api/v1/redoc/",
+        "/admin/login/",
+        "/no-such-page/",
+    ],
+)
+def test_every_answer_carries_a_policy_that_runs_no_inline_script(client, path):
+    policy = client.get(path)["Content-Security-Policy"]
+    directives = dict(part.strip().partition(" ")[::2] for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"].split()[0] == "'self'"
+    assert not {"'unsafe-inline'", "'unsafe-eval'", "*"} & set(directives["script-src"].split())
+    assert (directives["object-src"], directives["frame-ancestors"]) == ("'none'", "'none'")
