@@ -29,4 +29,4 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only-not-a-real-secret-key-000000 ALLOW
 
 USER sciplo
 EXPOSE 8000
-CMD ["gunicorn", "sciplo.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "sciplo.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

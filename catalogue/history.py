@@ -13,6 +13,7 @@ a version without a user; its search documents are rebuilt at once.
 """
 
 import contextvars
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from catalogue.search import forget_documents, records_naming, update_search_vec
 RECORD_MODELS: tuple[type[Record], ...] = (City, Actor, Initiative, Course, Agreement)
 RecordKey = tuple[type[Record], int]
 User = AbstractBaseUser | AnonymousUser | None
+
+logger = logging.getLogger("sciplo.curation")
 
 
 @dataclass
@@ -191,7 +194,7 @@ def keep_version(
     else:
         action = VersionAction.CHANGED
     user = state.author
-    return Version.objects.create(
+    version = Version.objects.create(
         record_type=ContentType.objects.get_for_model(record),
         record_id=record.pk,
         slug=record.slug,
@@ -202,6 +205,30 @@ def keep_version(
         user=user,
         user_name=user.get_username() if user is not None else "",
         message=state.message,
+    )
+    transaction.on_commit(partial(log_version, version))
+    return version
+
+
+def log_version(version: Version) -> None:
+    """Logs a curator's change once it is committed, one line per record changed."""
+    record_type = version.record_type.model
+    logger.info(
+        "%s %s %s %s",
+        version.user_name or "(no user)",
+        version.action,
+        record_type,
+        version.slug,
+        extra={
+            "event": "curation",
+            "action": version.action,
+            "record_type": record_type,
+            "record": version.slug,
+            "fields": version.changed_fields,
+            "user": version.user_name or None,
+            "version": version.pk,
+            "note": version.message,
+        },
     )
 
 

@@ -2,6 +2,7 @@
 request with TASKS_IMMEDIATE=true): imports of any size, checked and then imported."""
 
 import dataclasses
+import logging
 
 from django.apps import apps
 from django.core.cache import caches
@@ -11,6 +12,8 @@ from django_tasks import task
 from catalogue.imports import ImportResult, RowAction, RowOutcome, import_rows
 from catalogue.models import ImportJob, ImportState
 from catalogue.tabular import TabularError, format_of, read_rows
+
+logger = logging.getLogger("sciplo.imports")
 
 # How often a running import says how far it has come, in rows.
 PROGRESS_EVERY = 25

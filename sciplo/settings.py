@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import sentry_sdk
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it times and logs each request whole.
+    "sciplo.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Near the top, so that every answer, remembered ones too, carries the policy.
     "csp.middleware.CSPMiddleware",
@@ -331,14 +334,46 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "catalogue.partial_dates.DatePrecision"},
 }
 
+# One line per event on standard error: as text, or with LOG_FORMAT=json as one JSON object per
+# line, its fields named (a request's method, path, status, duration_ms, user; a curator's
+# action, record and version), for a log collector to read (docs/deployment.md).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "database_unavailable": {"()": "catalogue.faults.OneLineWhenDatabaseUnavailable"},
     },
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["database_unavailable"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["database_unavailable"],
+            "formatter": LOG_FORMAT,
+        }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Requests are logged once, by sciplo.observability, not again as Django's warnings.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Errors reported to Sentry (or a server speaking its protocol) when SENTRY_DSN is set: each
+# unhandled exception and each error logged, with no personal data.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0"),
+        send_default_pii=False,
+    )

@@ -155,6 +155,11 @@ def test_debug_must_be_a_boolean():
     assert "DEBUG must be true or false" in result.stderr
 
 
+def test_the_log_format_is_text_or_json():
+    result = run_settings(LOG_FORMAT="xml")
+    assert "LOG_FORMAT must be text or json, not 'xml'" in result.stderr
+
+
 @pytest.mark.django_db
 def test_create_curator(monkeypatch):
     monkeypatch.setenv("CURATOR_PASSWORD", "a-long-passphrase-42")
