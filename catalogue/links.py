@@ -3,7 +3,9 @@
 `check_links()` collects the URLs (each once), asks each server with bounded concurrency and a
 timeout per request, and keeps one `LinkCheck` per URL: the final status after redirects or why
 no answer came, and whether the link is broken. Curators read the result in admin (the link
-checks' list, the "needs attention" filters, the dashboard); `manage.py check_links` runs it.
+checks' list, the "needs attention" filters, the dashboard); `manage.py check_links` runs it,
+and so does the task worker when a curator asks for it on the link checks' list
+(`catalogue.tasks.check_every_link`).
 """
 
 import datetime
@@ -12,7 +14,7 @@ import socket
 import ssl
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.error import HTTPError, URLError
@@ -142,12 +144,25 @@ def describe(error: BaseException) -> str:
     return str(reason) or type(reason).__name__
 
 
-def check_urls(urls: Iterable[str], *, concurrency: int, timeout: float) -> list[Outcome]:
+def check_urls(
+    urls: Sequence[str],
+    *,
+    concurrency: int,
+    timeout: float,
+    progress: Callable[[int, int], object] | None = None,
+) -> list[Outcome]:
     """Checks `urls`, at most `concurrency` at a time, each request given up after `timeout`
-    seconds without an answer; the outcomes come in the order of `urls`."""
+    seconds without an answer; the outcomes come in the order of `urls`. `progress` is told
+    how many are done, of how many, as they are."""
     opener = link_opener()
+    outcomes = []
     with ThreadPoolExecutor(max_workers=concurrency) as executor:
-        return list(executor.map(lambda url: check_url(url, timeout=timeout, opener=opener), urls))
+        checks = executor.map(lambda url: check_url(url, timeout=timeout, opener=opener), urls)
+        for outcome in checks:
+            outcomes.append(outcome)
+            if progress:
+                progress(len(outcomes), len(urls))
+    return outcomes
 
 
 @transaction.atomic
@@ -171,8 +186,12 @@ def keep_outcomes(outcomes: list[Outcome]) -> None:
     LinkCheck.objects.exclude(url__in=[outcome.url for outcome in outcomes]).delete()
 
 
-def check_links(*, concurrency: int, timeout: float) -> list[Outcome]:
+def check_links(
+    *, concurrency: int, timeout: float, progress: Callable[[int, int], object] | None = None
+) -> list[Outcome]:
     """Checks every URL of the catalogue and keeps the outcomes (see `check_urls`)."""
-    outcomes = check_urls(linked_urls(), concurrency=concurrency, timeout=timeout)
+    outcomes = check_urls(
+        linked_urls(), concurrency=concurrency, timeout=timeout, progress=progress
+    )
     keep_outcomes(outcomes)
     return outcomes

@@ -25,7 +25,7 @@ from django.utils.text import slugify
 from catalogue.documents import documents
 from catalogue.models import ImportJob, ImportState
 from catalogue.tabular import TabularError, csv_export, format_of, json_export, xlsx_export
-from catalogue.tasks import job_result, progress, run_import
+from catalogue.tasks import import_key, job_result, progress, run_import
 
 MAX_IMPORT_MEGABYTES = 5
 # How many of a curator's latest imports the import page lists.
@@ -147,7 +147,7 @@ class ImportExportAdminMixin:
             form=ImportForm(),
             job=job,
             result=job_result(job),
-            progress=progress(job) if job.is_running else None,
+            progress=progress(import_key(job)) if job.is_running else None,
             row_label="Item" if format_of(job.file_name) == "json" else "Row",
         )
 

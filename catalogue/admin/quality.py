@@ -3,18 +3,19 @@ attention" list filters of every record's list, the link checks, and the curator
 
 from dataclasses import dataclass
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
 
-from catalogue import links, quality
+from catalogue import links, quality, tasks
 from catalogue.history import RECORD_MODELS
 from catalogue.models import LinkCheck, Publication, Record
 
@@ -112,7 +113,9 @@ class LinkCheckChangeList(ChangeList):
 
 
 class LinkCheckAdmin(admin.ModelAdmin):
-    """The last check of each URL, written by `manage.py check_links` only."""
+    """The last check of each URL, written by `manage.py check_links`, or by the task worker
+    when a curator asks for a check on this list (`check_view`), which shows how far it has
+    come."""
 
     # Declared, so that admin need not build a form to learn them (a check is never edited).
     fields = ("url", "status_code", "error", "is_broken", "checked_at")
@@ -133,6 +136,42 @@ class LinkCheckAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return LinkCheckChangeList
+
+    def get_urls(self):
+        return [
+            path(
+                "check/",
+                self.admin_site.admin_view(self.check_view),
+                name="catalogue_linkcheck_check",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        context = {
+            "check_url": reverse(f"{self.admin_site.name}:catalogue_linkcheck_check"),
+            "check_progress": tasks.progress(tasks.LINK_CHECK),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
+
+    def check_view(self, request):
+        """Queues a check of every link for the task worker, unless one is under way."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if tasks.start_link_check():
+            self.message_user(
+                request,
+                "The check of every link has begun; this page says how far it has come.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, "A check of every link is under way already.", messages.INFO)
+        return HttpResponseRedirect(
+            reverse(f"{self.admin_site.name}:catalogue_linkcheck_changelist")
+        )
 
     @admin.display(description="URL", ordering="url")
     def url_link(self, check: LinkCheck) -> str:

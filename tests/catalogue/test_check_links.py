@@ -16,12 +16,15 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from catalogue import tasks
 from catalogue.history import RECORD_MODELS
 from catalogue.links import USER_AGENT
 from catalogue.models import LinkCheck, Source
@@ -299,3 +302,47 @@ def test_the_curators_guide_documents_the_command():
     section = guide.split("## Link checking")[1].split("\n## ")[0]
     for text in ("--concurrency", "--timeout", "crontab", "OnCalendar=", USER_AGENT.split()[0]):
         assert text in section
+
+
+def test_a_curator_has_the_task_worker_check_every_link_from_admin(curator_client, server):
+    base, _ = server
+    ActorFactory(website=f"{base}/missing")
+    InitiativeFactory(website=f"{base}/ok")
+    changelist = reverse("admin:catalogue_linkcheck_changelist")
+    check = reverse("admin:catalogue_linkcheck_check")
+    assert f'action="{check}"' in curator_client.get(changelist).content.decode()
+    assert curator_client.get(check).status_code == 405
+
+    # Tasks run in the request in tests: the check is done when the list is shown again.
+    response = curator_client.post(check, follow=True)
+    assert response.redirect_chain == [(changelist, 302)]
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "The check of every link has begun; this page says how far it has come."
+    ]
+    assert dict(LinkCheck.objects.values_list("url", "is_broken")) == {
+        f"{base}/missing": True,
+        f"{base}/ok": False,
+    }
+    assert tasks.progress(tasks.LINK_CHECK) is None
+    assert "under way" not in response.content.decode()
+
+
+def test_the_link_checks_list_follows_a_check_under_way(curator_client):
+    changelist = reverse("admin:catalogue_linkcheck_changelist")
+    tasks.set_progress(tasks.LINK_CHECK, 0, None)
+    try:
+        page = curator_client.get(changelist).content.decode()
+        assert "A check of every link is under way, waiting for the task worker." in page
+        tasks.set_progress(tasks.LINK_CHECK, 50, 120)
+        page = curator_client.get(changelist).content.decode()
+        assert "under way: 50 of 120 links checked" in page
+        assert '<meta http-equiv="refresh"' in page
+        assert "Check every link now" not in page
+        response = curator_client.post(reverse("admin:catalogue_linkcheck_check"), follow=True)
+        assert [str(message) for message in get_messages(response.wsgi_request)] == [
+            "A check of every link is under way already."
+        ]
+        assert tasks.progress(tasks.LINK_CHECK) == (50, 120)
+    finally:
+        caches["progress"].delete(tasks.LINK_CHECK)
+    assert '<meta http-equiv="refresh"' not in curator_client.get(changelist).content.decode()
