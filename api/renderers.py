@@ -62,9 +62,7 @@ class FormatsMixin:
         without its pages (the viewset's `exported_ids(records)`, in order)."""
         self.paginator.check_parameters(request)
         records = self.get_queryset()
-        return export_response(
-            request, records.model, self.exported_ids(records), "csv", using=records.db
-        )
+        return export_response(request, records.model, self.exported_ids(records), "csv")
 
     def retrieve(self, request, *args, **kwargs):
         if not isinstance(request.accepted_renderer, JSONLDRenderer):

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from django.db import connections, models
+from django.db import connections, models, router
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
@@ -457,13 +457,13 @@ def export_response(
     ids: list[int],
     file_format: str,
     file_name: str = "",
-    *,
-    using: str,
 ) -> StreamingHttpResponse:
     """The records of `model` with `ids`, in their order, as a CSV or JSON download, streamed,
-    named `file_name` or else after the model ("initiatives.csv")."""
+    named `file_name` or else after the model ("initiatives.csv"). Read from the primary
+    database even for a request that reads a replica (sciplo/replica.py): the export's
+    temporary table is a write, which a replica in hot standby refuses."""
     origin = request.build_absolute_uri("/").removesuffix("/")
-    records = rows(origin, model, ids, using=using)
+    records = rows(origin, model, ids, using=router.db_for_write(model))
     header = header_of(model)
     file_name = file_name or model._meta.verbose_name_plural.replace(" ", "-")
     if file_format == "csv":

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "sciplo.replica.ReplicaMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,6 +156,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A transaction takes the write lock as it begins, so that two writers read and write one
     # after the other (SQLite has no row locks), waiting up to 20 s for it rather than failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+# A PostgreSQL replica of the database, streaming from it, which anonymous readers' requests
+# read (sciplo/replica.py); everything else uses the primary, DATABASE_URL.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    replica = dj_database_url.parse(
+        REPLICA_DATABASE_URL,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"] = {
+        **replica,
+        "OPTIONS": DATABASES["default"].get("OPTIONS", {}),
+        # Tests use the primary's test database under this name too.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["sciplo.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A request's body stays within Django's 2.5 MB; its form fields may number enough for admin's

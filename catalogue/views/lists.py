@@ -71,7 +71,7 @@ class RecordListView(RememberedPageMixin, TemplateView):
         if file_format in EXPORT_FORMATS:
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
             ids = self.selection.ids()
-            return export_response(request, self.model, ids, file_format, name, using=records.db)
+            return export_response(request, self.model, ids, file_format, name)
         context = self.get_context_data(**kwargs)
         status = 400 if self.filterset.errors else 200
         return self.render_to_response(context, status=status)
