@@ -6,7 +6,6 @@ may read.
 
 import copy
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django_filters import ModelMultipleChoiceFilter
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
@@ -55,13 +54,14 @@ ERRORS = {
     400: "A query parameter or a payload field is not valid; see `fields`.",
     401: "No credentials where a write needs them, or a token that is not valid.",
     403: "The token's user may not make this change.",
-    404: "No such record (drafts are hidden from anonymous readers), or a page past the last.",
+    404: (
+        "No such record (drafts are hidden from anonymous readers), a page past the last, or "
+        "no such `format`."
+    ),
     409: "The record cannot be deleted while other records refer to it.",
     412: "The record was saved since the read whose ETag `If-Match` sends.",
-    413: (
-        "The body is larger than 2.5 MB, or sends more than "
-        f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} form fields."
-    ),
+    413: "The body is larger than 2.5 MB.",
+    415: "The body is not JSON: writes take `Content-Type: application/json`.",
     428: "This server requires `If-Match` on writes to a record (`API_REQUIRE_IF_MATCH`).",
     429: "Too many requests from this client; retry after `Retry-After` seconds.",
 }
@@ -76,10 +76,10 @@ def expected_errors(method: str, is_list: bool) -> tuple[int, ...]:
     if method == "GET":
         return (400, 401, 404, 429) if is_list else (401, 404, 429)
     if method == "POST":
-        return (400, 401, 403, 413, 429)
+        return (400, 401, 403, 404, 413, 415, 429)
     if method == "DELETE":
         return (401, 403, 404, 409, 412, 428, 429)
-    return (400, 401, 403, 404, 412, 413, 428, 429)
+    return (400, 401, 403, 404, 412, 413, 415, 428, 429)
 
 
 class BriefRelatedFieldExtension(OpenApiSerializerFieldExtension):

@@ -315,14 +315,28 @@ TOO_LARGE = [
 ]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/initiatives/gesda/", "/api/v1/actors/"])
+@pytest.mark.parametrize("content_type", [FORM, "multipart/form-data; boundary=x", "text/plain"])
+def test_the_api_writes_take_json_only(client, curator_token, path, content_type):
+    method = "PATCH" if path.endswith("gesda/") else "POST"
+    before = Initiative.objects.get(slug="gesda").summary, Actor.objects.count()
+    response = client.generic(
+        method, path, "summary=x", content_type=content_type, HTTP_AUTHORIZATION=curator_token
+    )
+    error = assert_error(response, 415, "unsupported_media_type")
+    assert content_type.split(";")[0] in error["message"]
+    assert (Initiative.objects.get(slug="gesda").summary, Actor.objects.count()) == before
+
+
 @pytest.mark.parametrize(
     ("path", "body", "content_type", "limit"),
     [
         (path, *request)
         for path in ("/api/v1/initiatives/gesda/", "/api/v1/actors/")
-        for request in [(BIG_BODY, "application/json", "2.5 MB"), *TOO_LARGE]
+        for request in [(BIG_BODY, "application/json", "2.5 MB")]
     ]
-    # Admin's forms are read as forms: a JSON body is no form's data, and is never read.
+    # Admin's forms are read as forms (a JSON body is no form's data, and is never read); the
+    # API reads JSON only.
     + [("/admin/catalogue/initiative/add/", *request) for request in TOO_LARGE],
 )
 def test_a_request_beyond_a_size_limit_is_refused_as_too_large_naming_the_limit(

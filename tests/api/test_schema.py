@@ -15,15 +15,23 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck
+from rest_framework.authtoken.models import Token
 from rest_framework.throttling import AnonRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    content_type_conformance,
+    ignored_auth,
+    missing_required_header,
     negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from api.urls import router
+from tests.factories import RECORD_FACTORIES
 
 pytestmark = pytest.mark.django_db
 
@@ -147,15 +155,26 @@ def test_swagger_ui_does_not_send_the_schema_away(client):
     assert '"validatorUrl": null' in client.get("/api/v1/docs/?script=").content.decode()
 
 
-# The property-based run: schemathesis draws requests from the schema, for every GET operation,
-# and checks that each answer is no server error and is what the schema says; writes are tested
-# in test_writes.py. Deterministic (no random seed, no example database) and bounded. Hypothesis
+# The property-based run: schemathesis draws requests from the schema, for every operation,
+# reads anonymous and writes with a curator's token, and checks that each answer is no server
+# error and is what the schema says, and that a request the schema does not allow is refused.
+# Deterministic (no random seed, no example database) and bounded. Hypothesis
 # drives it directly: schemathesis's pytest plugin cannot load a schema from a fixture under
 # pytest 9.2, and the schema needs the test database.
 READS = [
     f"/api/v1/{prefix}/{item}"
     for prefix, viewset, _basename in router.registry
     for item in ("", f"{{{viewset.lookup_field}}}/")
+]
+# The record routes' writes: a list's POST, a record's PUT, PATCH and DELETE.
+WRITES = [
+    (path, method)
+    for prefix, viewset, _basename in router.registry
+    if getattr(viewset, "model", None) in RECORD_FACTORIES
+    for path, method in [
+        (f"/api/v1/{prefix}/", "POST"),
+        *((f"/api/v1/{prefix}/{{{viewset.lookup_field}}}/", m) for m in ("PUT", "PATCH", "DELETE")),
+    ]
 ]
 EXAMPLES = 25
 
@@ -178,9 +197,9 @@ def app_in_the_test_transaction(db, monkeypatch):
         signal.connect(close_old_connections)
 
 
-def check_drawn_cases(strategy, checks) -> None:
-    """Calls the API with each case drawn from `strategy` (bounded, deterministic) and runs
-    `checks` on its answer."""
+def check_drawn_cases(strategy, checks, headers: dict | None = None) -> None:
+    """Calls the API with each case drawn from `strategy` (bounded, deterministic), sending
+    `headers`, and runs `checks` on its answer."""
 
     @hypothesis.settings(
         max_examples=EXAMPLES,
@@ -191,7 +210,7 @@ def check_drawn_cases(strategy, checks) -> None:
     )
     @hypothesis.given(case=strategy)
     def check(case):
-        case.call_and_validate(checks=checks)
+        case.call_and_validate(headers=headers, checks=checks)
 
     check()
 
@@ -201,7 +220,14 @@ def check_drawn_cases(strategy, checks) -> None:
 def test_reads_answer_as_the_schema_says(api_schema, path):
     check_drawn_cases(
         api_schema[path]["GET"].as_strategy(),
-        [not_a_server_error, response_schema_conformance],
+        [
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+            response_headers_conformance,
+            allow_header_conformance,
+        ],
     )
 
 
@@ -211,6 +237,28 @@ def test_reads_refuse_what_the_schema_does_not_allow(api_schema, path):
     check_drawn_cases(
         api_schema[path]["GET"].as_strategy(generation_mode=GenerationMode.NEGATIVE),
         [not_a_server_error, negative_data_rejection],
+    )
+
+
+@pytest.mark.parametrize(("path", "method"), WRITES)
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.usefixtures("app_in_the_test_transaction")
+def test_writes_answer_as_the_schema_says(api_schema, curator, path, method, mode):
+    token = Token.objects.create(user=curator).key
+    check_drawn_cases(
+        api_schema[path][method].as_strategy(generation_mode=mode),
+        [
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+            negative_data_rejection,
+            ignored_auth,
+            missing_required_header,
+            response_headers_conformance,
+            allow_header_conformance,
+        ],
+        headers={"Authorization": f"Token {token}"},
     )
 
 
