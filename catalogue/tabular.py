@@ -47,6 +47,7 @@ from catalogue.documents import (
     own_fields,
 )
 from catalogue.exports import csv_lines, json_chunks, spreadsheet_text, spreadsheet_value
+from catalogue.models.text import printable
 
 FORMATS = ("csv", "xlsx", "json")
 LIST_SEPARATOR = "; "
@@ -234,7 +235,7 @@ def xlsx_export(model: type[models.Model], documents: Iterable[Document]) -> byt
 def text_cell(sheet, text: str) -> WriteOnlyCell:
     # Typed as text, and marked as CSV's cells are: a spreadsheet that retypes it (a curator
     # editing the cell) still never runs it as a formula.
-    cell = WriteOnlyCell(sheet, value=spreadsheet_text(text))
+    cell = WriteOnlyCell(sheet, value=spreadsheet_text(printable(text)))
     cell.data_type = "s"
     return cell
 

@@ -30,6 +30,12 @@ def multi_line(value: str) -> None:
     refuse_match(CONTROL_CHARACTER_BUT_LINE_BREAKS, value)
 
 
+def printable(text: str) -> str:
+    """`text` without the control characters no text may hold, for what XML carries (the Atom
+    feed, XLSX cells): a text stored before the rules above, or in a history, never breaks it."""
+    return CONTROL_CHARACTER_BUT_LINE_BREAKS.sub("", text)
+
+
 def web_address(value: str) -> None:
     found = NOT_IN_A_URI.search(value)
     if found:

@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import localtime
 
 from catalogue.changes import PublicChange, recent_changes
+from catalogue.models.text import printable
 
 
 class FeedEntry(NamedTuple):
@@ -47,14 +48,14 @@ class RecentChangesFeed(Feed):
         ]
 
     def item_title(self, entry: FeedEntry) -> str:
-        return f"{entry.change.name} {entry.change.summary}"
+        return printable(f"{entry.change.name} {entry.change.summary}")
 
     def item_description(self, entry: FeedEntry) -> str:
         change = entry.change
         record_type = capfirst(change.record._meta.verbose_name)
         when = format_date(localtime(change.when), "j F Y")
         fields = f": {', '.join(change.summary.fields)}" if change.summary.fields else ""
-        return f"{record_type} {change.summary.event} {when}{fields}."
+        return printable(f"{record_type} {change.summary.event} {when}{fields}.")
 
     def item_link(self, entry: FeedEntry) -> str:
         return entry.change.record.get_absolute_url()

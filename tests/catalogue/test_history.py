@@ -722,3 +722,12 @@ def test_the_feed_query_count_does_not_grow_with_its_entries(
             factory.create_batch(5)
     with django_assert_num_queries(6):
         assert len(feed_entries(client)) == 50
+
+
+def test_the_feed_reads_a_text_stored_before_the_text_rules(client, curator, initiative):
+    with history.recording(user=curator):
+        initiative.summary = "Changed."
+        initiative.save()
+    # A name that holds control characters, as a catalogue kept before the rules could.
+    Version.objects.filter(slug=initiative.slug).update(name="Harbour\x01 science\x1b hub")
+    assert feed_entries(client)[0]["title"] == "Harbour science hub updated: summary"

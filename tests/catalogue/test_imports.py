@@ -582,3 +582,12 @@ def test_a_row_with_too_many_links_is_refused_naming_the_column(curator, relatio
         relation: [f"A record holds at most {MAX_RELATED} of these; this gives {MAX_RELATED + 1}."]
     }
     assert not Initiative.objects.filter(slug="initiative-2").exists()
+
+
+def test_an_xlsx_export_writes_a_text_stored_before_the_text_rules(curator_client):
+    actor = ActorFactory(name="Plain")
+    Actor.objects.filter(pk=actor.pk).update(name="Ac\x01tor\x1b")
+    content = export(curator_client, Actor, "xlsx", _selected_action=[actor.pk])
+    sheet = load_workbook(io.BytesIO(content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("name") + 1).value == "Actor"

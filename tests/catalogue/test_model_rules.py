@@ -2,6 +2,7 @@
 database can enforce are enforced by the database too (on SQLite and PostgreSQL alike)."""
 
 import datetime
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from catalogue.models import (
     AgreementParty,
     Country,
     CourseFormat,
+    Initiative,
     InitiativeCitation,
     InitiativeStatus,
     Participation,
@@ -377,3 +379,23 @@ def test_rows_checks_judged_in_one_query_say_what_each_says_alone(
     with django_assert_num_queries(1):
         judged = broken_checks(rows, [set()] * len(rows))
     assert [error and error.message_dict for error in judged] == expected
+
+
+def test_the_migration_takes_control_characters_out_of_stored_texts():
+    migration = importlib.import_module(
+        "catalogue.migrations.0014_texts_hold_no_control_characters"
+    )
+    actor = ActorFactory()
+    initiative = InitiativeFactory()
+    # Stored around the rules, as before them.
+    Actor.objects.filter(pk=actor.pk).update(name="Ac\x01tor\x7f", acronym="A\x02B")
+    Initiative.objects.filter(pk=initiative.pk).update(
+        name="Hub\x1b", summary="Line one\r\nline\ttwo\x0c."
+    )
+    migration.clean_stored_texts(apps, None)
+    actor.refresh_from_db()
+    initiative.refresh_from_db()
+    assert (actor.name, actor.acronym) == ("Actor", "AB")
+    assert (initiative.name, initiative.summary) == ("Hub", "Line one\r\nline\ttwo.")
+    actor.full_clean()
+    initiative.full_clean()
