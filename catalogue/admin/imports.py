@@ -23,13 +23,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from catalogue.documents import documents
+from catalogue.imports import ImportResult, RowOutcome
 from catalogue.models import ImportJob, ImportState
 from catalogue.tabular import TabularError, csv_export, format_of, json_export, xlsx_export
 from catalogue.tasks import import_key, job_result, progress, run_import
 
 MAX_IMPORT_MEGABYTES = 5
-# How many of a curator's latest imports the import page lists.
+# How many of a curator's latest imports the import page lists, and how many rows of a file
+# its page shows.
 RECENT_IMPORTS = 10
+PREVIEW_ROWS = 1000
 EXPORT_ACTIONS = ("export_csv", "export_xlsx", "export_json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -142,11 +145,13 @@ class ImportExportAdminMixin:
                     messages.ERROR,
                 )
             return HttpResponseRedirect(self.import_job_url(job))
+        result = job_result(job)
         return self.import_page(
             request,
             form=ImportForm(),
             job=job,
-            result=job_result(job),
+            result=result,
+            shown_rows=shown_rows(result),
             progress=progress(import_key(job)) if job.is_running else None,
             row_label="Item" if format_of(job.file_name) == "json" else "Row",
         )
@@ -201,3 +206,13 @@ class ImportExportAdminMixin:
             f'attachment; filename="{name}-{timezone.localdate().isoformat()}.{file_format}"'
         )
         return response
+
+
+def shown_rows(result: ImportResult | None) -> list[RowOutcome]:
+    """The rows of an import's page: all of them, or for a file of more than a page's worth
+    the refused ones (else the first), up to a page's worth."""
+    if result is None:
+        return []
+    if len(result.rows) <= PREVIEW_ROWS:
+        return result.rows
+    return (result.error_rows or result.rows)[:PREVIEW_ROWS]

@@ -17,6 +17,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from catalogue import history
+from catalogue.admin import imports as admin_imports
 from catalogue.documents import documents, record_document
 from catalogue.imports import RowAction, import_rows
 from catalogue.models import (
@@ -591,3 +592,21 @@ def test_an_xlsx_export_writes_a_text_stored_before_the_text_rules(curator_clien
     sheet = load_workbook(io.BytesIO(content)).active
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(row=2, column=header.index("name") + 1).value == "Actor"
+
+
+def test_a_large_file_s_page_shows_its_refused_rows_up_to_a_page_s_worth(
+    curator_client, monkeypatch
+):
+    monkeypatch.setattr(admin_imports, "PREVIEW_ROWS", 3)
+    good = [f"good-{n},Good {n},research" for n in range(4)]
+    bad = [f"bad-{n},Bad {n},guild" for n in range(5)]
+    page = upload(curator_client, Actor, "actors.csv", csv_file("slug,name,kind", *good, *bad))
+    shown = page.context["shown_rows"]
+    assert [row.slug for row in shown] == ["bad-0", "bad-1", "bad-2"]
+    text = page.content.decode()
+    assert "the refused ones only, the first 3 of 5" in text
+    assert "Nothing was imported: rows 6, 7, 8, 9, 10 of actors.csv have errors." in text
+    page = upload(curator_client, Actor, "actors.csv", csv_file("slug,name,kind", *good))
+    assert [row.slug for row in page.context["shown_rows"]] == ["good-0", "good-1", "good-2"]
+    assert "Preview of actors.csv: 4 rows" in page.content.decode()
+    assert "the first 3</caption>" in page.content.decode()
