@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth.models import Group, User
 from playwright.sync_api import sync_playwright
 
 from tests.live_server import live_server
@@ -87,3 +88,22 @@ def screenshot(page, name: str) -> None:
     page.screenshot(
         path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True, animations="disabled"
     )
+
+
+CURATOR_PASSWORD = "a-long-passphrase-42"
+
+
+def committed_curator(username: str) -> User:
+    """A curator the live server can sign in: committed, since on PostgreSQL the server reads
+    through a connection of its own (call it with the database unblocked, and delete it
+    afterwards)."""
+    curator = User.objects.create_user(username, password=CURATOR_PASSWORD, is_staff=True)
+    curator.groups.add(Group.objects.get(name="Curators"))
+    return curator
+
+
+def sign_in(page, curator: User) -> None:
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(curator.username)
+    page.get_by_label("Password").fill(CURATOR_PASSWORD)
+    page.get_by_role("button", name="Log in").click()

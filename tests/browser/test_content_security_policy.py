@@ -4,12 +4,12 @@ Leaflet included), admin's pages (its widgets included) and the API's Swagger an
 which still draw the API."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
+
+from tests.browser.conftest import committed_curator, sign_in
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-long-passphrase-42"
 READERS_PAGES = [
     "/",
     "/initiatives/?status=active",
@@ -31,8 +31,7 @@ CURATORS_PAGES = [
 @pytest.fixture(scope="module")
 def csp_curator(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        curator = User.objects.create_user("csp-curator", password=PASSWORD, is_staff=True)
-        curator.groups.add(Group.objects.get(name="Curators"))
+        curator = committed_curator("csp-curator")
         yield curator
         curator.delete()
 
@@ -65,10 +64,7 @@ def test_readers_pages_break_no_rule_of_the_policy(page):
 
 def test_admin_pages_break_no_rule_of_the_policy(page, csp_curator):
     refused = refusals(page)
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(csp_curator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, csp_curator)
     for path in CURATORS_PAGES:
         page.goto(path)
         page.wait_for_load_state("networkidle")

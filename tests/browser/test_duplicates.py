@@ -2,17 +2,16 @@
 while typing, is stopped on saving, and saves all the same once sure, in a real browser."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from catalogue.admin.forms import SAVE_DESPITE_DUPLICATES_LABEL
 from catalogue.models import Initiative, Version
+from tests.browser.conftest import committed_curator, sign_in
 
 # On SQLite the live server shares the test's connection, and so its transaction; on PostgreSQL
 # it has its own, and commits: hence the clean-up in `curator`.
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-long-passphrase-42"
 NEW_NAME = "Geneva Science & Diplomacy Anticipator"
 
 
@@ -20,8 +19,7 @@ NEW_NAME = "Geneva Science & Diplomacy Anticipator"
 def curator(django_db_setup, django_db_blocker):
     """A curator the live server can sign in, removed afterwards with what the test added."""
     with django_db_blocker.unblock():
-        curator = User.objects.create_user("duplicate-curator", password=PASSWORD, is_staff=True)
-        curator.groups.add(Group.objects.get(name="Curators"))
+        curator = committed_curator("duplicate-curator")
         yield curator
         Initiative.objects.filter(name=NEW_NAME).delete()
         Version.objects.filter(name=NEW_NAME).delete()
@@ -29,10 +27,7 @@ def curator(django_db_setup, django_db_blocker):
 
 
 def test_a_curator_sees_likely_duplicates_and_saves_anyway(page, curator):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(curator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, curator)
 
     page.goto("/admin/catalogue/initiative/add/")
     page.get_by_label("Name").press_sequentially("GESDA")

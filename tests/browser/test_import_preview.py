@@ -3,17 +3,15 @@ with the row and field named, the corrected file is previewed, confirmed and lis
 in the request here (tests/conftest.py); tests/test_task_worker.py runs them in the worker."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from catalogue.models import Initiative, Version
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import committed_curator, screenshot, sign_in
 
 # On SQLite the live server shares the test's connection, and so its transaction; on PostgreSQL
 # it has its own, and commits: hence the clean-up in `importing_curator`.
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-long-passphrase-42"
 SLUGS = ("browser-import-hub", "browser-import-network")
 HEADER = "slug,name,kind,status,level,publication,participations"
 HUB = "browser-import-hub,Browser Import Hub,hub,active,city,published,aaas | lead"
@@ -32,8 +30,7 @@ def importing_curator(django_db_setup, django_db_blocker):
     """A curator the live server can sign in, committed, and removed afterwards with what the
     test imported."""
     with django_db_blocker.unblock():
-        curator = User.objects.create_user("import-curator", password=PASSWORD, is_staff=True)
-        curator.groups.add(Group.objects.get(name="Curators"))
+        curator = committed_curator("import-curator")
         yield curator
         Initiative.objects.filter(slug__in=SLUGS).delete()
         Version.objects.filter(slug__in=SLUGS).delete()
@@ -46,10 +43,7 @@ def preview(page, file: dict) -> None:
 
 
 def test_a_curator_fixes_a_refused_file_and_imports_it(page, importing_curator):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(importing_curator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, importing_curator)
     page.goto("/admin/catalogue/initiative/")
     page.get_by_role("link", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Import initiatives")).to_be_visible()

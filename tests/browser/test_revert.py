@@ -2,19 +2,17 @@
 browser; the old value is back in admin and on the public page."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from catalogue import history
 from catalogue.models import Initiative, Version
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import committed_curator, screenshot, sign_in
 from tests.factories import InitiativeFactory
 
 # On SQLite the live server shares the test's connection, and so its transaction; on PostgreSQL
 # it has its own, and commits: hence the clean-up in `harbour`.
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-long-passphrase-42"
 FIRST_SUMMARY = "The harbour's first summary."
 
 
@@ -26,8 +24,7 @@ def harbour(django_db_setup, django_db_blocker):
     The test itself reads nothing: on SQLite a read in the test's transaction would lock the
     table the server then writes to."""
     with django_db_blocker.unblock():
-        curator = User.objects.create_user("revert-curator", password=PASSWORD, is_staff=True)
-        curator.groups.add(Group.objects.get(name="Curators"))
+        curator = committed_curator("revert-curator")
         with history.recording(user=curator):
             initiative = InitiativeFactory(
                 name="Harbour revert hub", slug="harbour-revert-hub", summary=FIRST_SUMMARY
@@ -41,10 +38,7 @@ def harbour(django_db_setup, django_db_blocker):
 
 def test_a_curator_reverts_an_edit_from_the_history(page, harbour):
     curator, initiative, first = harbour
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(curator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, curator)
 
     page.goto(f"/admin/catalogue/initiative/{initiative.pk}/change/")
     page.get_by_label("Summary").fill("A changed summary.")
