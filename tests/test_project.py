@@ -194,7 +194,7 @@ def test_create_curator_refuses_a_weak_password_and_creates_nothing(monkeypatch)
     assert not User.objects.filter(username="weak").exists()
 
 
-def test_compose_runs_two_app_servers_beside_postgres_and_redis_with_health_checks():
+def test_compose_runs_two_app_servers_and_the_task_worker_beside_postgres_and_redis():
     compose = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
     services = compose["services"]
     db, cache = services["db"], services["redis"]
@@ -210,6 +210,12 @@ def test_compose_runs_two_app_servers_beside_postgres_and_redis_with_health_chec
         assert "gunicorn sciplo.wsgi" in app["command"]
         assert app["environment"]["DATABASE_URL"].startswith("postgres://")
         assert app["environment"]["REDIS_URL"].startswith("redis://redis:")
+    # The task worker runs the imports, with the app servers' settings: the same database,
+    # and the same Redis, where the imports' progress is shown from.
+    worker = services["worker"]
+    assert worker["command"] == "python manage.py db_worker"
+    assert worker["environment"] == services["app"]["environment"]
+    assert worker["depends_on"]["app"]["condition"] == "service_healthy"
     example = (settings.BASE_DIR / ".env.example").read_text()
     for variable in ("POSTGRES_PASSWORD", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"):
         assert f"{variable}=" in example
