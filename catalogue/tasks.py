@@ -69,6 +69,24 @@ def finish(
         job.content = b""  # Imported: the records and their history keep what it held.
     job.save()
     caches["progress"].delete(import_key(job))
+    user = job.user.get_username()
+    logger.info(
+        "%s's import of %s into %s: %s",
+        user,
+        job.file_name,
+        job.model,
+        state,
+        extra={
+            "event": "import",
+            "import": str(job.pk),
+            "state": state,
+            "model": job.model,
+            "file": job.file_name,
+            "rows": len(job.rows),
+            "error": error or None,
+            "user": user,
+        },
+    )
 
 
 def job_result(job: ImportJob) -> ImportResult | None:

@@ -3,6 +3,7 @@ permissions; an export of every list imports back into an empty catalogue unchan
 
 import csv
 import io
+import logging
 from html import escape
 
 import pytest
@@ -610,3 +611,18 @@ def test_a_large_file_s_page_shows_its_refused_rows_up_to_a_page_s_worth(
     assert [row.slug for row in page.context["shown_rows"]] == ["good-0", "good-1", "good-2"]
     assert "Preview of actors.csv: 4 rows" in page.content.decode()
     assert "the first 3</caption>" in page.content.decode()
+
+
+def test_each_check_and_import_of_a_file_is_logged(curator_client, caplog):
+    content = csv_file("slug,name,country", "logged,Logged,CH")
+    with caplog.at_level(logging.INFO, logger="sciplo.tasks"):
+        imported(confirm(curator_client, upload(curator_client, City, "cities.csv", content)))
+    events = [
+        (record.event, record.state, record.file, record.rows, record.user)
+        for record in caplog.records
+        if getattr(record, "event", None) == "import"
+    ]
+    assert events == [
+        ("import", "previewed", "cities.csv", 1, "curator"),
+        ("import", "imported", "cities.csv", 1, "curator"),
+    ]
