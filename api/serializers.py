@@ -74,7 +74,7 @@ class BriefRelatedField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         key = self.key_of(data)
         # Nothing else is looked up: a NUL byte in a text parameter is an error to the database.
-        if isinstance(key, str) and not services.KEY.fullmatch(key):
+        if isinstance(key, str) and not is_key(key):
             self.fail("not_a_key", value=key)
         if self.known is None or not is_key(key):
             return super().to_internal_value(key)

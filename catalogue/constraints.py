@@ -53,7 +53,8 @@ def broken_checks(
     column of the query adds the bit of each check it fails. A row's check that involves a
     field in its `excludes` (its owner's key, a field already refused) is not judged, as
     `validate()` leaves it."""
-    checks = [check for check in rows[0]._meta.constraints if is_check(check)] if rows else []
+    checks = rows[0]._meta.constraints if rows else []
+    checks = [check for check in checks if isinstance(check, models.CheckConstraint)]
     if not checks:
         return [None] * len(rows)
     meta = rows[0]._meta
@@ -80,10 +81,6 @@ def broken_checks(
         merged(violation(check) for bit, check in enumerate(checks) if mask & 2**bit)
         for mask in failed
     ]
-
-
-def is_check(constraint: models.BaseConstraint) -> bool:
-    return isinstance(constraint, models.CheckConstraint)
 
 
 def references(model: type[models.Model], check: models.CheckConstraint) -> set[str]:

@@ -131,8 +131,8 @@ class ImportExportAdminMixin:
         job = get_object_or_404(
             jobs, pk=job_id, user=request.user, model=self.model._meta.label_lower
         )
+        result = job_result(job)
         if request.method == "POST" and "confirm" in request.POST:
-            result = job_result(job)
             can_import = job.state == ImportState.PREVIEWED and not result.has_errors
             if can_import and jobs.filter(pk=job.pk, state=job.state).update(
                 state=ImportState.IMPORT_QUEUED
@@ -145,7 +145,6 @@ class ImportExportAdminMixin:
                     messages.ERROR,
                 )
             return HttpResponseRedirect(self.import_job_url(job))
-        result = job_result(job)
         return self.import_page(
             request,
             form=ImportForm(),

@@ -7,13 +7,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.timezone import localtime
+from django.views.decorators.http import require_POST
 
 from catalogue import links, quality, tasks
 from catalogue.history import RECORD_MODELS
@@ -155,10 +157,9 @@ class LinkCheckAdmin(admin.ModelAdmin):
         }
         return super().changelist_view(request, context)
 
+    @method_decorator(require_POST)
     def check_view(self, request):
         """Queues a check of every link for the task worker, unless one is under way."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request):
             raise PermissionDenied
         if tasks.start_link_check():
