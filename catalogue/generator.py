@@ -75,7 +75,7 @@ from catalogue.models import (
     Theme,
 )
 from catalogue.partial_dates import DatePrecision
-from catalogue.search import search_model, searched_models, update_all_search_vectors
+from catalogue.search import search_model, searched_models, terms_model, update_all_search_vectors
 
 T = TypeVar("T")
 Progress = Callable[[str], None]
@@ -1264,6 +1264,7 @@ def generate_catalogue(
             started = time.monotonic()
             update_all_search_vectors()
             if connection.vendor == "postgresql":
-                analyze(*map(search_model, searched_models()))
+                kinds = searched_models()
+                analyze(*map(search_model, kinds), *map(terms_model, kinds))
             progress(f"search documents: {time.monotonic() - started:.1f} s")
     return {model._meta.label: count for model, count in writer.counts.items()}

@@ -7,15 +7,19 @@ document, stemmed (a search for "oceans" finds "ocean"), and results are ranked 
 the weights counting.
 
 Each record's document is stored, built from its fields and relations, so that a search reads an
-index instead of building every record's document: on PostgreSQL as a weighted `tsvector`, one
-row per record in the record's search table (catalogue/models/search.py) with a GIN index, ranked
-by `ts_rank`; on SQLite in an FTS5 table of the same name with `_fts` added, one column per weight
-(migration 0008), ranked by `bm25` with the same weights. `update_search_vectors` rebuilds the
-documents of the records a write touched, and of the records whose documents include their names
-(renaming an actor changes its initiatives'): `catalogue.history` calls it when a recording ends,
-and, outside any recording, as each write happens. Writes that send no signals (bulk_create,
-fixtures loaded raw, queryset updates) call it themselves, or `manage.py update_search_vectors`
-afterwards.
+index instead of building every record's document. On PostgreSQL it is a weighted `tsvector`, one
+row per record in the record's search table (catalogue/models/search.py), and, turned inside out,
+one row per word in its terms table, with the word's share of `ts_rank`: a search reads the
+records and scores of the terms its words start from one index range per word, and a record's rank
+is the sum of its matched terms' scores over the number of words, which is `ts_rank` of the words
+joined by "or" (`ts_rank` of an "and" query weighs the words' distances, which an index cannot
+give). On SQLite the document is an FTS5 table of the same name with `_fts` added, one column per
+weight (migration 0008), ranked by `bm25` with the same weights. `update_search_vectors` rebuilds
+the documents of the records a write touched, and of the records whose documents include their
+names (renaming an actor changes its initiatives'): `catalogue.history` calls it when a recording
+ends, and, outside any recording, as each write happens. Writes that send no signals
+(bulk_create, fixtures loaded raw, queryset updates) call it themselves, or
+`manage.py update_search_vectors` afterwards.
 """
 
 import re
@@ -25,9 +29,8 @@ from contextlib import contextmanager
 import numpy as np
 from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import Exists, FloatField, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
 SEARCH_CONFIG = "english"
@@ -42,6 +45,32 @@ UPDATE_CHUNK_SIZE = 10_000
 FTS_WRITE_CACHE_KIB = 256 * 1024
 # ts_rank's default weight of each class, D to A, which bm25 is given too.
 RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+# The weight of each occurrence of a word, `n` its place among the word's occurrences in the
+# document (1 for the first), then the word's share of `ts_rank` (calc_rank_or in PostgreSQL's
+# tsrank.c): the occurrences' weights, each divided by the square of its place, the heaviest one
+# counted whole, over the sum of 1/n² (π²/6).
+OCCURRENCE_WEIGHT = (
+    "CASE occurrence.weight "
+    + " ".join(f"WHEN '{weight}' THEN {value}::float8" for weight, value in RANK_WEIGHTS.items())
+    + " END"
+)
+TERM_SCORE = f"""
+    SELECT (max(w) + sum(w / (n * n)) - max(w) / (array_agg(n ORDER BY w DESC, n))[1] ^ 2)
+           / 1.64493406685 AS score
+    FROM (
+        SELECT {OCCURRENCE_WEIGHT} AS w, n::float8 AS n
+        FROM unnest(word.weights) WITH ORDINALITY AS occurrence (weight, n)
+    ) AS occurrences"""
+# The distinct lexemes of a search's words, as PostgreSQL stems them (stop words give none).
+STEMS = (
+    f"SELECT stem FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, %s)))"
+    " AS stem"
+)
+# The terms that start with `stem`: one range of the terms' index, whose text_pattern_ops order
+# is these operators' (bytes, as UTF-8 keeps the characters' order).
+STARTING = (
+    "term.lexeme ~>=~ stem AND term.lexeme ~<~ (left(stem, -1) || chr(ascii(right(stem, 1)) + 1))"
+)
 
 
 def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
@@ -106,17 +135,38 @@ def document_rows(model: type[models.Model], records: models.QuerySet) -> tuple[
 
 
 def search_postgres(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
-    query = SearchQuery(
-        " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
+    model = queryset.model
+    terms = quoted_table(terms_model(model), queryset.db)
+    key = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    text = " ".join(words)
+    matching = RawSQL(
+        f"SELECT term.record_id FROM ({STEMS}) AS stems CROSS JOIN LATERAL "
+        f"(SELECT DISTINCT term.record_id FROM {terms} AS term WHERE {STARTING}) AS term "
+        f"GROUP BY term.record_id HAVING count(*) = (SELECT count(*) FROM ({STEMS}) AS stems)",
+        [text, text],
     )
-    return queryset.filter(search_document__vector=query).annotate(
-        search_rank=SearchRank(F("search_document__vector"), query)
+    rank = RawSQL(
+        f"SELECT sum(term.score) / count(DISTINCT stem) FROM ({STEMS}) AS stems "
+        f"JOIN {terms} AS term ON term.record_id = {key} AND {STARTING}",
+        [text],
+        output_field=FloatField(),
     )
+    return queryset.filter(pk__in=matching).annotate(search_rank=rank)
 
 
 def search_model(model: type[models.Model]) -> type[models.Model]:
     """The table holding the search documents of `model`'s records."""
     return model._meta.get_field("search_document").related_model
+
+
+def terms_model(model: type[models.Model]) -> type[models.Model]:
+    """The table holding the terms of `model`'s records' search documents."""
+    documents = search_model(model)
+    return apps.get_model(documents._meta.app_label, f"{documents.__name__}Term")
+
+
+def quoted_table(model: type[models.Model], using: str) -> str:
+    return connections[using].ops.quote_name(model._meta.db_table)
 
 
 def referring_paths(model: type[models.Model], named: type[models.Model]) -> list[str]:
@@ -165,14 +215,16 @@ def update_all_search_vectors(*, missing_only: bool = False, using: str = DEFAUL
     for model in searched_models():
         if connections[using].vendor != "postgresql":
             store_fts_documents(model, missing_only=missing_only, using=using)
+        elif missing_only:
+            terms = terms_model(model).objects.filter(record_id=OuterRef("pk"))
+            store_documents(model, Q(search_document__isnull=True) | ~Exists(terms), using=using)
         else:
-            condition = Q(search_document__isnull=True) if missing_only else Q()
-            store_documents(model, condition, using=using)
+            store_documents(model, Q(), using=using)
 
 
 def store_documents(model: type[models.Model], condition: Q, *, using: str) -> None:
     """Writes the documents of `model`'s records that meet `condition`: on PostgreSQL in one
-    statement, which inserts or replaces each one."""
+    statement, which inserts or replaces each one, then their terms."""
     if connections[using].vendor != "postgresql":
         manager = model._default_manager.db_manager(using)
         ids = list(manager.filter(condition).order_by().values_list("pk", flat=True).distinct())
@@ -188,8 +240,20 @@ def store_documents(model: type[models.Model], condition: Q, *, using: str) -> N
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({record}, {vector}) {sql} "
-            f"ON CONFLICT ({record}) DO UPDATE SET {vector} = EXCLUDED.{vector}",
+            f"ON CONFLICT ({record}) DO UPDATE SET {vector} = EXCLUDED.{vector} "
+            f"RETURNING {record}",
             params,
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        terms = quoted_table(terms_model(model), using)
+        cursor.execute(f"DELETE FROM {terms} WHERE record_id = ANY(%s)", [ids])
+        cursor.execute(
+            f"INSERT INTO {terms} (record_id, lexeme, score) "
+            f"SELECT document.record_id, word.lexeme, share.score FROM {table} AS document "
+            f"CROSS JOIN LATERAL unnest(document.vector) AS word "
+            f"CROSS JOIN LATERAL ({TERM_SCORE}) AS share "
+            f"WHERE document.record_id = ANY(%s)",
+            [ids],
         )
 
 
@@ -306,13 +370,18 @@ def store_fts_documents(model: type[models.Model], *, missing_only: bool, using:
 
 
 def forget_documents(model: type[models.Model], ids: list[int], *, using: str) -> None:
-    """Drops the documents of deleted records: SQLite's, which no foreign key deletes with them
-    (PostgreSQL's search tables do)."""
-    if connections[using].vendor == "postgresql" or model not in searched_models():
+    """Drops what no foreign key deletes with deleted records: their terms on PostgreSQL (their
+    search documents go with them), their FTS5 documents on SQLite."""
+    if model not in searched_models():
         return
-    marks = ", ".join(["%s"] * len(ids))
+    if connections[using].vendor == "postgresql":
+        sql = f"DELETE FROM {quoted_table(terms_model(model), using)} WHERE record_id = ANY(%s)"
+        params = [ids]
+    else:
+        sql = f"DELETE FROM {fts_table(model)} WHERE rowid IN ({', '.join(['%s'] * len(ids))})"
+        params = ids
     with connections[using].cursor() as cursor:
-        cursor.execute(f"DELETE FROM {fts_table(model)} WHERE rowid IN ({marks})", ids)
+        cursor.execute(sql, params)
 
 
 def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: str):
@@ -320,37 +389,57 @@ def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: s
     ranks all 0 unless `ranked`), or None when `text` has no word to search for (every record
     matches, all equal).
 
-    The matches come back as text joined in the database, which numpy reads at once: a common
-    word matches most of the catalogue, and a row per match cost more than finding them."""
+    The matches come back joined in the database, which numpy reads at once: a common word
+    matches most of the catalogue, and a row per match cost more than finding them."""
     words = WORD.findall(text)
     if not words:
         return None
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        query = SearchQuery(
-            " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
+    if connections[using].vendor == "postgresql":
+        return postgres_ranks(model, " ".join(words), ranked=ranked, using=using)
+    table = fts_table(model)
+    rank = f", {bm25_rank(table)} AS rank" if ranked else ""
+    sql = f"SELECT rowid AS id{rank} FROM {table} WHERE {table} MATCH %s"
+    joined = "group_concat(id, ' ')"
+    if ranked:
+        # Every digit, so that ranks order as the database orders them.
+        joined += ", group_concat(printf('%%.17g', rank), ' ')"
+    # Materialised: flattened into the aggregate, bm25 would lose the MATCH it ranks.
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"WITH found AS MATERIALIZED ({sql}) SELECT {joined} FROM found", [fts_query(words)]
         )
-        matches = search_model(model)._default_manager.db_manager(using).filter(vector=query)
-        if ranked:
-            matches = matches.annotate(rank=SearchRank(F("vector"), query))
-        columns = ["record_id", *(["rank"] if ranked else [])]
-        sql, params = matches.values_list(*columns).query.sql_with_params()
-        joined = "string_agg(id::text, ' ')" + (", string_agg(rank::text, ' ')" if ranked else "")
-        sql = f"SELECT * FROM ({sql}) AS found ({', '.join(['id', 'rank'][: len(columns)])})"
-    else:
-        table = fts_table(model)
-        rank = f", {bm25_rank(table)} AS rank" if ranked else ""
-        sql = f"SELECT rowid AS id{rank} FROM {table} WHERE {table} MATCH %s"
-        params = [fts_query(words)]
-        joined = "group_concat(id, ' ')"
-        if ranked:
-            # Every digit, so that ranks order as the database orders them.
-            joined += ", group_concat(printf('%%.17g', rank), ' ')"
-        # Materialised: flattened into the aggregate, bm25 would lose the MATCH it ranks.
-        sql = f"WITH found AS MATERIALIZED ({sql}) SELECT * FROM found"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {joined} FROM ({sql}) AS matches", params)
         found = cursor.fetchone()
     ids = np.fromstring(found[0] or "", dtype=np.int64, sep=" ")
     ranks = np.fromstring(found[1] or "", sep=" ") if ranked else np.zeros(len(ids))
     return ids, ranks
+
+
+def postgres_ranks(model: type[models.Model], text: str, *, ranked: bool, using: str):
+    """search_ranks on PostgreSQL: for each stem of `text`, the records and scores of the terms
+    it starts, read from the terms' index as one binary string each; a record matches when it
+    has a term of every stem, and ranks the sum of its terms' scores over the stems."""
+    terms = quoted_table(terms_model(model), using)
+    scores = "string_agg(float8send(term.score), ''::bytea)" if ranked else "NULL::bytea"
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT found.ids, found.scores FROM ({STEMS}) AS stems CROSS JOIN LATERAL "
+            f"(SELECT string_agg(int8send(term.record_id), ''::bytea) AS ids, {scores} AS scores "
+            f"FROM {terms} AS term WHERE {STARTING}) AS found",
+            [text],
+        )
+        found = cursor.fetchall()
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    ids = [np.frombuffer(row[0] or b"", dtype=">i8").astype(np.int64) for row in found]
+    # Counted by id, as ids come from a sequence: an array as long as the largest id costs less
+    # than sorting the matches.
+    size = max((int(part.max()) + 1 for part in ids if len(part)), default=0)
+    stems_had = np.zeros(size, dtype=np.int64)
+    for part in ids:
+        stems_had += np.bincount(part, minlength=size).astype(bool)
+    matched = np.flatnonzero(stems_had == len(found))
+    if not ranked:
+        return matched, np.zeros(len(matched))
+    scores = np.concatenate([np.frombuffer(row[1] or b"", dtype=">f8") for row in found])
+    ranks = np.bincount(np.concatenate(ids), weights=scores, minlength=size) / len(found)
+    return matched, ranks[matched]

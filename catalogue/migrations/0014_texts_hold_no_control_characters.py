@@ -14,7 +14,7 @@ INTERNAL = {"version", "linkcheck", "revision", "importjob"}
 
 def clean_stored_texts(apps, schema_editor):
     for model in apps.get_app_config("catalogue").get_models():
-        if model._meta.model_name in INTERNAL or model._meta.model_name.endswith("search"):
+        if model._meta.model_name in INTERNAL or "search" in model._meta.model_name:
             continue
         patterns = {
             field.attname: (

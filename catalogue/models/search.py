@@ -6,7 +6,12 @@ cities), kept current by `catalogue.search.update_search_vectors` whenever one o
 written. It lives in a table of its own, one per kind of record like citations, rather than in a
 column of the record: every read of a record (lists, exports, documents, validation) would
 otherwise carry its vector along, and it is derived data, no part of the record's document,
-history or API. SQLite, which searches by substring, leaves these tables empty.
+history or API.
+
+A search reads no document, though: each is also kept turned inside out, one row per word of the
+record (`SearchTerm`, a table per kind), with what the word adds to the record's rank, so that a
+search finds the records of its words, ranked, from one index alone. SQLite keeps its documents in
+FTS5 tables instead (catalogue/search.py) and leaves these tables empty.
 """
 
 from django.contrib.postgres.indexes import GinIndex
@@ -17,7 +22,8 @@ from django.db.backends.ddl_references import Statement
 
 class PostgresGinIndex(GinIndex):
     """A GIN index on PostgreSQL and nothing on other databases, which have no GIN: SQLite
-    would refuse the index when it creates or rebuilds the table."""
+    would refuse the index when it creates or rebuilds the table. (Migrations 0005 to 0015 held
+    one on each search document.)"""
 
     def create_sql(self, model, schema_editor, using="", **kwargs):
         if schema_editor.connection.vendor != "postgresql":
@@ -39,7 +45,6 @@ class SearchDocument(models.Model):
         abstract = True
         # As admin lists it among what deleting a record deletes.
         verbose_name = "search document"
-        indexes = [PostgresGinIndex(fields=["vector"], name="%(class)s_vector")]
 
     def __str__(self) -> str:
         return str(self.record)
@@ -70,3 +75,53 @@ class CourseSearch(SearchDocument):
 
 class AgreementSearch(SearchDocument):
     record = search_document_of("catalogue.Agreement")
+
+
+class SearchTerm(models.Model):
+    """One word (a stemmed lexeme) of one record's search document, and what it adds to the
+    record's rank when a search matches it: `ts_rank`'s share of the word, from the weight and
+    place of each of its occurrences (catalogue.search.TERM_ROWS). Rebuilt with the document.
+
+    The index on (lexeme, record, score) is what a search reads: the lexemes a search word starts
+    are neighbours in it, so the records and scores of a word are one range of one index, read
+    without visiting the table. No foreign key: a term is no part of its record, and deleting a
+    record would otherwise list every one of its words among what it deletes."""
+
+    pk = models.CompositePrimaryKey("record_id", "lexeme")
+    record_id = models.BigIntegerField()
+    lexeme = models.TextField()
+    score = models.FloatField()
+
+    class Meta:
+        abstract = True
+        indexes = [
+            models.Index(
+                fields=["lexeme"],
+                opclasses=["text_pattern_ops"],
+                include=["record_id", "score"],
+                name="%(class)s_lexeme",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} ({self.record_id})"
+
+
+class CitySearchTerm(SearchTerm):
+    pass
+
+
+class ActorSearchTerm(SearchTerm):
+    pass
+
+
+class InitiativeSearchTerm(SearchTerm):
+    pass
+
+
+class CourseSearchTerm(SearchTerm):
+    pass
+
+
+class AgreementSearchTerm(SearchTerm):
+    pass

@@ -10,10 +10,18 @@ from django.shortcuts import render
 from django.views import defaults
 from django.views.generic import DetailView, ListView, TemplateView
 
-from catalogue import faults
+from catalogue import faults, filters
+from catalogue.index import in_order, index_for
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
 
 RECORD_MODELS = (Initiative, Actor, Course, Agreement, City)
+SEARCHED = (
+    filters.InitiativeFilterSet,
+    filters.ActorFilterSet,
+    filters.CourseFilterSet,
+    filters.AgreementFilterSet,
+    filters.CityFilterSet,
+)
 SEARCH_RESULTS_PER_TYPE = 10
 
 
@@ -54,14 +62,18 @@ class SearchView(TemplateView):
         text = self.request.GET.get("q", "").strip()
         groups = []
         if text:
-            for model in RECORD_MODELS:
-                matches = model.objects.published().search(text).order_by("-search_rank", "name")
-                total = matches.count()
+            for filterset_class in SEARCHED:
+                # Found, counted and ranked by the list index, as the kind's own list finds them.
+                records = filterset_class._meta.model.objects.published()
+                filterset = filterset_class({"q": text}, queryset=records)
+                filterset.is_valid()
+                selection = index_for(filterset_class, using=records.db).select(filterset)
+                best = selection.ids(0, SEARCH_RESULTS_PER_TYPE)
                 groups.append(
                     {
-                        "opts": model._meta,
-                        "total": total,
-                        "records": matches[:SEARCH_RESULTS_PER_TYPE] if total else [],
+                        "opts": records.model._meta,
+                        "total": selection.total,
+                        "records": in_order(records)(best) if best else [],
                     }
                 )
         context.update(

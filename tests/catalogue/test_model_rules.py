@@ -306,7 +306,7 @@ INTERNAL_MODELS = {"Version", "LinkCheck", "Revision", "ImportJob"}
 CURATED_TEXT = [
     field
     for model in apps.get_app_config("catalogue").get_models()
-    if model.__name__ not in INTERNAL_MODELS and not model.__name__.endswith("Search")
+    if model.__name__ not in INTERNAL_MODELS and "Search" not in model.__name__
     for field in model._meta.concrete_fields
     # Slugs, addresses and choices allow no control character already.
     if type(field) in (models.CharField, models.TextField) and not field.choices

@@ -1,14 +1,14 @@
 """The stored search documents stay current on every write path, on either database.
 
-Each test writes the catalogue one way and checks that the record's stored document finds the
-new words and no longer the old ones, and that it equals the document built afresh from the
-record and its relations.
+Each test writes the catalogue one way and checks that a search finds the record by its new words
+and no longer by the old ones, and that its stored document equals the document built afresh from
+the record and its relations (and, on PostgreSQL, its terms the words of that document, each
+scored as `ts_rank` scores it).
 """
 
 import io
 
 import pytest
-from django.contrib.postgres.search import SearchQuery
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
@@ -25,12 +25,13 @@ from catalogue.models import (
     Version,
 )
 from catalogue.search import (
-    SEARCH_CONFIG,
     document_rows,
     document_texts,
-    fts_query,
     fts_table,
+    search_model,
+    search_ranks,
     searched_models,
+    terms_model,
 )
 from catalogue.tabular import Row
 from tests.catalogue.test_history import form_data, token_client
@@ -41,17 +42,9 @@ POSTGRESQL = connection.vendor == "postgresql"
 
 
 def finds(record, word: str) -> bool:
-    """Whether the stored document of `record` holds `word` (as a prefix, as a search asks)."""
-    if not POSTGRESQL:
-        table = fts_table(type(record))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {table} WHERE {table} MATCH %s AND rowid = %s",
-                [fts_query([word]), record.pk],
-            )
-            return cursor.fetchone() is not None
-    query = SearchQuery(f"{word}:*", search_type="raw", config=SEARCH_CONFIG)
-    return type(record).objects.filter(pk=record.pk, search_document__vector=query).exists()
+    """Whether a search for `word` finds `record`, as the lists search."""
+    ids, _ranks = search_ranks(type(record), word, ranked=False, using=connection.alias)
+    return record.pk in ids
 
 
 def stored_count(model) -> int:
@@ -77,8 +70,22 @@ def is_current(record) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         [(_pk, fresh)] = cursor.fetchall()
-    return fresh == model.objects.values_list("search_document__vector", flat=True).get(
-        pk=record.pk
+        # Each word of the stored document, as ts_rank scores a search for it alone.
+        cursor.execute(
+            "SELECT word, ts_rank(vector, quote_literal(word)::tsquery) "
+            f"FROM {search_model(model)._meta.db_table}, unnest(tsvector_to_array(vector)) AS word "
+            "WHERE record_id = %s",
+            [record.pk],
+        )
+        scored = dict(cursor.fetchall())
+    terms = dict(
+        terms_model(model).objects.filter(record_id=record.pk).values_list("lexeme", "score")
+    )
+    stored = model.objects.values_list("search_document__vector", flat=True).get(pk=record.pk)
+    return (
+        fresh == stored
+        and terms.keys() == scored.keys()
+        and all(terms[word] == pytest.approx(scored[word], rel=1e-6) for word in terms)
     )
 
 
@@ -202,6 +209,19 @@ def test_deleting_a_city_takes_its_name_out_of_its_initiatives_documents(curator
     assert not finds(hub, "saltmarsh") and is_current(hub)
 
 
+def test_deleting_a_record_forgets_its_words(curator, hub):
+    with history.recording(user=curator):
+        hub.delete()
+    if POSTGRESQL:
+        assert not terms_model(Initiative).objects.filter(record_id=hub.pk).exists()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {fts_table(Initiative)} WHERE rowid = %s", [hub.pk]
+            )
+            assert cursor.fetchone() == (0,)
+
+
 def test_a_write_rolled_back_leaves_the_document_as_it_was(curator, hub):
     with history.recording(user=curator) as state, state.savepoint():
         hub.name = "Samphire hub"
@@ -242,3 +262,43 @@ def test_writing_sqlite_documents_leaves_the_page_cache_as_it_was():
         cursor.execute("PRAGMA cache_size")
         assert cursor.fetchone()[0] == -3000
     assert finds(station, "polar")
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="PostgreSQL's own ts_rank and @@ are the reference")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "estuar",
+        "Estuaries",
+        "marsh estuaries",
+        "salt marsh reed",
+        "the marsh",
+        "the",
+        "zzz",
+        "mari",
+    ],
+)
+def test_a_search_finds_and_ranks_as_postgresql_does_with_the_documents(text):
+    words = ["estuary", "estuaries", "salt", "marsh", "saltmarsh", "reed", "reeds", "marine"]
+    for number in range(30):
+        InitiativeFactory(
+            name=" ".join(words[(number + k) % len(words)] for k in range(1 + number % 3)),
+            summary=" ".join(words[(number * 3 + k) % len(words)] for k in range(number % 5)),
+        )
+    ids, ranks = search_ranks(Initiative, text, ranked=True, using=connection.alias)
+    prefixes = [f"{word}:*" for word in text.split()]
+    with connection.cursor() as cursor:
+        # Every word matched, as `&` does; ranked as ts_rank ranks the words joined by `|`.
+        cursor.execute(
+            "SELECT record_id, ts_rank(vector, to_tsquery('english', %s)) "
+            "FROM catalogue_initiativesearch WHERE vector @@ to_tsquery('english', %s)",
+            [" | ".join(prefixes), " & ".join(prefixes)],
+        )
+        expected = dict(cursor.fetchall())
+    found = dict(zip(ids.tolist(), ranks.tolist(), strict=True))
+    assert found.keys() == expected.keys()
+    assert all(found[pk] == pytest.approx(expected[pk], rel=1e-6) for pk in found)
+    if text in ("the", "zzz"):
+        assert not found
+    else:
+        assert len(set(found.values())) > 1
