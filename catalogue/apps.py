@@ -6,10 +6,14 @@ from django.db.models.signals import post_migrate
 
 def build_missing_search_documents(using, **kwargs) -> None:
     """Gives records written before their search tables existed (or by a migration) their
-    search documents."""
-    from catalogue.search import update_all_search_vectors
+    search documents, unless the database was migrated back to before those tables."""
+    from django.db import connections
 
-    update_all_search_vectors(missing_only=True, using=using)
+    from catalogue.search import searched_models, terms_model, update_all_search_vectors
+
+    tables = set(connections[using].introspection.table_names())
+    if all(terms_model(model)._meta.db_table in tables for model in searched_models()):
+        update_all_search_vectors(missing_only=True, using=using)
 
 
 class CatalogueConfig(AppConfig):

@@ -6,27 +6,33 @@ acronyms or its cities' names. Every word of a search matches as the start of a 
 document, stemmed (a search for "oceans" finds "ocean"), and results are ranked by relevance,
 the weights counting.
 
-Each record's document is stored, built from its fields and relations, so that a search reads an
-index instead of building every record's document. On PostgreSQL it is a weighted `tsvector`, one
-row per record in the record's search table (catalogue/models/search.py), and, turned inside out,
-one row per word in its terms table, with the word's share of `ts_rank`: a search reads the
-records and scores of the terms its words start from one index range per word, and a record's rank
-is the sum of its matched terms' scores over the number of words, which is `ts_rank` of the words
-joined by "or" (`ts_rank` of an "and" query weighs the words' distances, which an index cannot
-give). On SQLite the document is an FTS5 table of the same name with `_fts` added, one column per
-weight (migration 0008), ranked by `bm25` with the same weights. `update_search_vectors` rebuilds
-the documents of the records a write touched, and of the records whose documents include their
-names (renaming an actor changes its initiatives'): `catalogue.history` calls it when a recording
-ends, and, outside any recording, as each write happens. Writes that send no signals
-(bulk_create, fixtures loaded raw, queryset updates) call it themselves, or
-`manage.py update_search_vectors` afterwards.
+Each record's document is stored, built from its fields and relations, turned inside out: one row
+per word (stemmed: a lexeme) of each record in the terms table of its kind
+(catalogue/models/search.py), with the word's share of the record's rank. A search reads the
+records and scores of the terms its words start, one index range per word; a record matches when
+it has a term of every word, and its rank is the sum of its matched terms' scores over the
+number of words. A score is `ts_rank`'s for that word alone, so a rank is `ts_rank` of the words
+joined by "or" (`ts_rank` of an "and" query also weighs how far apart the words stand, which an
+index of words cannot give). PostgreSQL stems the words with its `english` text-search
+configuration and keeps each document whole too, as a weighted `tsvector` in the record's search
+table, from which its terms are made; SQLite's terms are stemmed here by the same Snowball
+stemmer, with accents left out, and its search tables stay empty.
+
+`update_search_vectors` rebuilds the documents of the records a write touched, and of the records
+whose documents include their names (renaming an actor changes its initiatives'):
+`catalogue.history` calls it when a recording ends, and, outside any recording, as each write
+happens. Writes that send no signals (bulk_create, fixtures loaded raw, queryset updates) call it
+themselves, or `manage.py update_search_vectors` afterwards.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 
 import numpy as np
+import snowballstemmer
 from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -38,12 +44,13 @@ WEIGHTS = ("A", "B", "C", "D")
 WORD = re.compile(r"\w+")
 # Record ids per statement: PostgreSQL takes at most 65,535 parameters in one, SQLite 32,766.
 UPDATE_CHUNK_SIZE = 10_000
-# SQLite's page cache while FTS5 documents are written, in KiB (a negative cache_size): its
-# default, 2 MB, is far smaller than an FTS5 index being written, and inside a long transaction
-# (the generator's) each flush of the index then went back to the file for the pages it had
-# just written: 255 s for the documents of 30,000 initiatives, 12 s with this cache.
-FTS_WRITE_CACHE_KIB = 256 * 1024
-# ts_rank's default weight of each class, D to A, which bm25 is given too.
+# SQLite's page cache while terms are written, in KiB (a negative cache_size): its default,
+# 2 MB, is far smaller than the index being written, and inside a long transaction (the
+# generator's) each flush of it then went back to the file for the pages it had just written
+# (as it did for the FTS5 documents kept before: 255 s for 30,000 initiatives, 12 s with this
+# cache).
+WRITE_CACHE_KIB = 256 * 1024
+# ts_rank's default weight of each class, D to A.
 RANK_WEIGHTS = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
 # The weight of each occurrence of a word, `n` its place among the word's occurrences in the
 # document (1 for the first), then the word's share of `ts_rank` (calc_rank_or in PostgreSQL's
@@ -62,25 +69,88 @@ TERM_SCORE = f"""
         FROM unnest(word.weights) WITH ORDINALITY AS occurrence (weight, n)
     ) AS occurrences"""
 # The distinct lexemes of a search's words, as PostgreSQL stems them (stop words give none).
-STEMS = (
+POSTGRES_STEMS = (
     f"SELECT stem FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, %s)))"
     " AS stem"
 )
-# The terms that start with `stem`: one range of the terms' index, whose text_pattern_ops order
-# is these operators' (bytes, as UTF-8 keeps the characters' order).
-STARTING = (
-    "term.lexeme ~>=~ stem AND term.lexeme ~<~ (left(stem, -1) || chr(ascii(right(stem, 1)) + 1))"
-)
+# The terms that start with `stem`: one range of the terms' index. PostgreSQL's is ordered by
+# text_pattern_ops, whose order is these operators' (bytes, as UTF-8 keeps the characters'
+# order); SQLite compares bytes anyway.
+STARTING = {
+    "postgresql": "term.lexeme ~>=~ stem AND term.lexeme ~<~ "
+    "(left(stem, -1) || chr(ascii(right(stem, 1)) + 1))",
+    "sqlite": "term.lexeme >= stem AND term.lexeme < "
+    "(substr(stem, 1, length(stem) - 1) || char(unicode(substr(stem, -1)) + 1))",
+}
+# SQLite's documents and searches are stemmed here, by the Snowball stemmer PostgreSQL's English
+# configuration uses.
+STEMMER = snowballstemmer.stemmer("english")
 
 
 def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
-    """Records matching every word of `text`, annotated with `search_rank`."""
+    """Records matching every word of `text`, annotated with `search_rank`: each has a term
+    starting with each stem of the words, and ranks as `search_ranks` ranks it."""
     words = WORD.findall(text)
     if not words:
         return queryset.annotate(search_rank=Value(0.0))
-    if connections[queryset.db].vendor == "postgresql":
-        return search_postgres(queryset, words)
-    return search_sqlite(queryset, words)
+    model, using = queryset.model, queryset.db
+    stems, params = stems_sql(" ".join(words), using)
+    terms = quoted_table(terms_model(model), using)
+    starting = STARTING[connections[using].vendor]
+    key = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    matching = RawSQL(
+        f"SELECT term.record_id FROM ({stems}) AS stems JOIN {terms} AS term ON {starting} "
+        f"GROUP BY term.record_id "
+        f"HAVING count(DISTINCT stem) = (SELECT count(*) FROM ({stems}) AS stems)",
+        [*params, *params],
+    )
+    rank = RawSQL(
+        f"SELECT sum(term.score) / count(DISTINCT stem) FROM ({stems}) AS stems "
+        f"JOIN {terms} AS term ON term.record_id = {key} AND {starting}",
+        params,
+        output_field=FloatField(),
+    )
+    return queryset.filter(pk__in=matching).annotate(search_rank=rank)
+
+
+def stems_sql(text: str, using: str) -> tuple[str, list]:
+    """SQL selecting the distinct stems of `text` as `stem`, and its parameters: PostgreSQL
+    stems them itself, as it stems its documents; SQLite is given them."""
+    if connections[using].vendor == "postgresql":
+        return POSTGRES_STEMS, [text]
+    stems = list(dict.fromkeys(stems_of(text)))
+    return " UNION ".join(["SELECT %s AS stem"] * len(stems)), stems
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    return STEMMER.stemWord(word)
+
+
+def stems_of(text: str) -> list[str]:
+    """The stems of the words of `text`, in order, case and accents left out: how SQLite's
+    documents and searches are stemmed."""
+    text = text.casefold()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return [stem(word) for word in WORD.findall(text)]
+
+
+def term_scores(texts: list[str]) -> dict[str, float]:
+    """The stems of a document given as its text of each weight (A first) and each one's share
+    of the rank, as TERM_SCORE computes it on PostgreSQL from the same places and weights."""
+    weights_of: dict[str, list[float]] = {}
+    for weight, text in zip(WEIGHTS, texts, strict=True):
+        for found in stems_of(text):
+            weights_of.setdefault(found, []).append(RANK_WEIGHTS[weight])
+    scores = {}
+    for found, weights in weights_of.items():
+        heaviest = max(weights)
+        place = weights.index(heaviest) + 1
+        spread = sum(weight / (n * n) for n, weight in enumerate(weights, start=1))
+        scores[found] = (heaviest + spread - heaviest / (place * place)) / 1.64493406685
+    return scores
 
 
 def is_many(model: type[models.Model], path: str) -> bool:
@@ -132,26 +202,6 @@ def document_rows(model: type[models.Model], records: models.QuerySet) -> tuple[
             f"COALESCE({texts[path]}::text, '')), '{weight}')"
         )
     return f"SELECT record.pk, {' || '.join(vectors)} FROM {' '.join(joins)}", list(params)
-
-
-def search_postgres(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
-    model = queryset.model
-    terms = quoted_table(terms_model(model), queryset.db)
-    key = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
-    text = " ".join(words)
-    matching = RawSQL(
-        f"SELECT term.record_id FROM ({STEMS}) AS stems CROSS JOIN LATERAL "
-        f"(SELECT DISTINCT term.record_id FROM {terms} AS term WHERE {STARTING}) AS term "
-        f"GROUP BY term.record_id HAVING count(*) = (SELECT count(*) FROM ({STEMS}) AS stems)",
-        [text, text],
-    )
-    rank = RawSQL(
-        f"SELECT sum(term.score) / count(DISTINCT stem) FROM ({STEMS}) AS stems "
-        f"JOIN {terms} AS term ON term.record_id = {key} AND {STARTING}",
-        [text],
-        output_field=FloatField(),
-    )
-    return queryset.filter(pk__in=matching).annotate(search_rank=rank)
 
 
 def search_model(model: type[models.Model]) -> type[models.Model]:
@@ -210,25 +260,26 @@ def records_naming(record: models.Model) -> set[tuple[type[models.Model], object
 
 
 def update_all_search_vectors(*, missing_only: bool = False, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Rebuilds the stored document of every record (or only of the records that lack one): after
-    writes that send no signals."""
+    """Rebuilds the stored document of every record (or only of the records that lack their
+    terms, or on PostgreSQL their document: a record whose document has no word is rebuilt each
+    time, at little cost): after writes that send no signals."""
     for model in searched_models():
-        if connections[using].vendor != "postgresql":
-            store_fts_documents(model, missing_only=missing_only, using=using)
-        elif missing_only:
-            terms = terms_model(model).objects.filter(record_id=OuterRef("pk"))
-            store_documents(model, Q(search_document__isnull=True) | ~Exists(terms), using=using)
-        else:
-            store_documents(model, Q(), using=using)
+        condition = Q()
+        if missing_only:
+            condition = ~Exists(terms_model(model).objects.filter(record_id=OuterRef("pk")))
+            if connections[using].vendor == "postgresql":
+                condition |= Q(search_document__isnull=True)
+        store_documents(model, condition, using=using)
 
 
 def store_documents(model: type[models.Model], condition: Q, *, using: str) -> None:
-    """Writes the documents of `model`'s records that meet `condition`: on PostgreSQL in one
-    statement, which inserts or replaces each one, then their terms."""
+    """Writes the documents of `model`'s records that meet `condition`, then their terms: on
+    PostgreSQL the documents in one statement, which inserts or replaces each one; on SQLite only
+    the terms, stemmed here."""
     if connections[using].vendor != "postgresql":
         manager = model._default_manager.db_manager(using)
         ids = list(manager.filter(condition).order_by().values_list("pk", flat=True).distinct())
-        store_fts_rows(model, ids, using=using)
+        store_sqlite_terms(model, ids, using=using)
         return
     manager = model._default_manager.db_manager(using)
     # A subquery, not a join, keeps each record once however many of its relations match.
@@ -266,41 +317,6 @@ def searched_models() -> list[type[models.Model]]:
     ]
 
 
-def fts_table(model: type[models.Model]) -> str:
-    """SQLite's FTS5 table of `model`'s documents."""
-    return f"{search_model(model)._meta.db_table}_fts"
-
-
-def fts_columns() -> list[str]:
-    """The FTS5 table's columns: one per weight, "a" for weight A."""
-    return [weight.lower() for weight in WEIGHTS]
-
-
-def fts_query(words: list[str]) -> str:
-    """An FTS5 query matching every word as the start of a word."""
-    return " AND ".join('"{}"*'.format(word.replace('"', '""')) for word in words)
-
-
-def bm25_rank(table: str) -> str:
-    """SQL of a matching row's relevance, higher for better (bm25 gives lower for better)."""
-    weights = ", ".join(str(RANK_WEIGHTS[weight]) for weight in WEIGHTS)
-    return f"-bm25({table}, {weights})"
-
-
-def search_sqlite(queryset: models.QuerySet, words: list[str]) -> models.QuerySet:
-    model = queryset.model
-    table = fts_table(model)
-    key = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
-    query = fts_query(words)
-    matching = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [query])
-    rank = RawSQL(
-        f"SELECT {bm25_rank(table)} FROM {table} WHERE {table} MATCH %s AND rowid = {key}",
-        [query],
-        output_field=FloatField(),
-    )
-    return queryset.filter(pk__in=matching).annotate(search_rank=rank)
-
-
 def document_texts(model: type[models.Model], ids: list[int], *, using: str) -> dict:
     """{id: [text of weight A, B, C, D]} of the records of `model` with `ids`: the words SQLite
     indexes, each path's values in their order."""
@@ -321,28 +337,26 @@ def document_texts(model: type[models.Model], ids: list[int], *, using: str) -> 
     return {pk: [" ".join(parts) for parts in weights] for pk, weights in texts.items()}
 
 
-def store_fts_rows(model: type[models.Model], ids: list[int], *, using: str) -> None:
-    """Writes the FTS5 rows of the records of `model` with `ids`, and drops those of the ids no
+def store_sqlite_terms(model: type[models.Model], ids: list[int], *, using: str) -> None:
+    """Writes the terms of the records of `model` with `ids`, and drops those of the ids no
     record has any more."""
-    table = fts_table(model)
-    columns = fts_columns()
-    insert = (
-        f"INSERT INTO {table} (rowid, {', '.join(columns)}) "
-        f"VALUES (%s, {', '.join(['%s'] * len(columns))})"
-    )
+    terms = quoted_table(terms_model(model), using)
+    insert = f"INSERT INTO {terms} (record_id, lexeme, score) VALUES (%s, %s, %s)"
     # One transaction: SQLite would otherwise commit, and sync the file, after every row.
     with (
         transaction.atomic(using=using),
         connections[using].cursor() as cursor,
-        page_cache(cursor, FTS_WRITE_CACHE_KIB),
+        page_cache(cursor, WRITE_CACHE_KIB),
     ):
         for start in range(0, len(ids), UPDATE_CHUNK_SIZE):
             chunk = ids[start : start + UPDATE_CHUNK_SIZE]
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", chunk)
-            documents = document_texts(model, chunk, using=using)
-            found = model._default_manager.db_manager(using).filter(pk__in=chunk)
-            rows = [(pk, *documents[pk]) for pk in found.values_list("pk", flat=True)]
+            cursor.execute(f"DELETE FROM {terms} WHERE record_id IN ({marks})", chunk)
+            rows = [
+                (pk, lexeme, score)
+                for pk, texts in document_texts(model, chunk, using=using).items()
+                for lexeme, score in term_scores(texts).items()
+            ]
             cursor.executemany(insert, rows)
 
 
@@ -358,30 +372,16 @@ def page_cache(cursor, kib: int):
         cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
-def store_fts_documents(model: type[models.Model], *, missing_only: bool, using: str) -> None:
-    manager = model._default_manager.db_manager(using)
-    ids = manager.order_by("pk").values_list("pk", flat=True)
-    if missing_only:
-        ids = ids.exclude(pk__in=RawSQL(f"SELECT rowid FROM {fts_table(model)}", []))
-    else:
-        with connections[using].cursor() as cursor:
-            cursor.execute(f"DELETE FROM {fts_table(model)}")
-    store_fts_rows(model, list(ids), using=using)
-
-
 def forget_documents(model: type[models.Model], ids: list[int], *, using: str) -> None:
-    """Drops what no foreign key deletes with deleted records: their terms on PostgreSQL (their
-    search documents go with them), their FTS5 documents on SQLite."""
+    """Drops the terms of deleted records, which no foreign key deletes with them (PostgreSQL's
+    search documents go with their records)."""
     if model not in searched_models():
         return
-    if connections[using].vendor == "postgresql":
-        sql = f"DELETE FROM {quoted_table(terms_model(model), using)} WHERE record_id = ANY(%s)"
-        params = [ids]
-    else:
-        sql = f"DELETE FROM {fts_table(model)} WHERE rowid IN ({', '.join(['%s'] * len(ids))})"
-        params = ids
+    terms = quoted_table(terms_model(model), using)
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(
+            f"DELETE FROM {terms} WHERE record_id IN ({', '.join(['%s'] * len(ids))})", ids
+        )
 
 
 def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: str):
@@ -389,48 +389,55 @@ def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: s
     ranks all 0 unless `ranked`), or None when `text` has no word to search for (every record
     matches, all equal).
 
-    The matches come back joined in the database, which numpy reads at once: a common word
-    matches most of the catalogue, and a row per match cost more than finding them."""
+    For each stem of the words, the records and scores of the terms it starts, read from the
+    terms' index, all in one query; a record matches when it has a term of every stem, and ranks
+    the sum of its terms' scores over the number of stems. Each stem's matches come back joined
+    in the database, which numpy reads at once: a common word matches most of the catalogue, and
+    a row per match cost more than finding them."""
     words = WORD.findall(text)
     if not words:
         return None
-    if connections[using].vendor == "postgresql":
-        return postgres_ranks(model, " ".join(words), ranked=ranked, using=using)
-    table = fts_table(model)
-    rank = f", {bm25_rank(table)} AS rank" if ranked else ""
-    sql = f"SELECT rowid AS id{rank} FROM {table} WHERE {table} MATCH %s"
-    joined = "group_concat(id, ' ')"
-    if ranked:
-        # Every digit, so that ranks order as the database orders them.
-        joined += ", group_concat(printf('%%.17g', rank), ' ')"
-    # Materialised: flattened into the aggregate, bm25 would lose the MATCH it ranks.
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"WITH found AS MATERIALIZED ({sql}) SELECT {joined} FROM found", [fts_query(words)]
-        )
-        found = cursor.fetchone()
-    ids = np.fromstring(found[0] or "", dtype=np.int64, sep=" ")
-    ranks = np.fromstring(found[1] or "", sep=" ") if ranked else np.zeros(len(ids))
-    return ids, ranks
-
-
-def postgres_ranks(model: type[models.Model], text: str, *, ranked: bool, using: str):
-    """search_ranks on PostgreSQL: for each stem of `text`, the records and scores of the terms
-    it starts, read from the terms' index as one binary string each; a record matches when it
-    has a term of every stem, and ranks the sum of its terms' scores over the stems."""
     terms = quoted_table(terms_model(model), using)
-    scores = "string_agg(float8send(term.score), ''::bytea)" if ranked else "NULL::bytea"
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT found.ids, found.scores FROM ({STEMS}) AS stems CROSS JOIN LATERAL "
+    text = " ".join(words)
+    if connections[using].vendor == "postgresql":
+        # Binary: PostgreSQL writes a float as text slowly; numpy reads these bytes as they are.
+        scores = "string_agg(float8send(term.score), ''::bytea)" if ranked else "NULL::bytea"
+        sql = (
+            f"SELECT found.ids, found.scores FROM ({POSTGRES_STEMS}) AS stems CROSS JOIN LATERAL "
             f"(SELECT string_agg(int8send(term.record_id), ''::bytea) AS ids, {scores} AS scores "
-            f"FROM {terms} AS term WHERE {STARTING}) AS found",
-            [text],
+            f"FROM {terms} AS term WHERE {STARTING['postgresql']}) AS found"
         )
+        params = [text]
+    else:
+        scores = "group_concat(term.score, ' ')" if ranked else "NULL"
+        stems = list(dict.fromkeys(stems_of(text)))
+        each = (
+            f"SELECT group_concat(term.record_id, ' '), {scores} FROM {terms} AS term "
+            "WHERE term.lexeme >= %s AND term.lexeme < %s"
+        )
+        sql = " UNION ALL ".join([each] * len(stems))
+        # The lexemes from each stem up to the next string after all those that start with it.
+        params = [
+            bound for found in stems for bound in (found, found[:-1] + chr(ord(found[-1]) + 1))
+        ]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
         found = cursor.fetchall()
+    return matches(found, ranked=ranked, binary=connections[using].vendor == "postgresql")
+
+
+def matches(found: list[tuple], *, ranked: bool, binary: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, ranks) of the records that have a term of every stem, from a row per stem of its
+    terms' record ids and scores, each joined (as bytes, or as text between spaces)."""
+
+    def read(joined, dtype) -> np.ndarray:
+        if binary:
+            return np.frombuffer(joined or b"", dtype=">i8" if dtype is np.int64 else ">f8")
+        return np.fromstring(joined or "", dtype=dtype, sep=" ")
+
     if not found:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ids = [np.frombuffer(row[0] or b"", dtype=">i8").astype(np.int64) for row in found]
+    ids = [read(row[0], np.int64).astype(np.int64) for row in found]
     # Counted by id, as ids come from a sequence: an array as long as the largest id costs less
     # than sorting the matches.
     size = max((int(part.max()) + 1 for part in ids if len(part)), default=0)
@@ -440,6 +447,6 @@ def postgres_ranks(model: type[models.Model], text: str, *, ranked: bool, using:
     matched = np.flatnonzero(stems_had == len(found))
     if not ranked:
         return matched, np.zeros(len(matched))
-    scores = np.concatenate([np.frombuffer(row[1] or b"", dtype=">f8") for row in found])
+    scores = np.concatenate([read(row[1], np.float64) for row in found])
     ranks = np.bincount(np.concatenate(ids), weights=scores, minlength=size) / len(found)
     return matched, ranks[matched]

@@ -1,6 +1,7 @@
 """Search terms: each search document turned inside out, one row per word with its share of the
-rank, which PostgreSQL searches read instead of the documents' GIN indexes (dropped). `migrate`
-then fills them from the documents there are (`apps.build_missing_search_documents`)."""
+rank, which searches read instead of PostgreSQL's GIN indexes of the documents (dropped) and
+SQLite's FTS5 tables (migration 0016). `migrate` then fills them for the records there are
+(`apps.build_missing_search_documents`)."""
 
 from django.db import migrations, models
 
@@ -144,46 +145,41 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="actorsearchterm",
             index=models.Index(
-                fields=["lexeme"],
-                include=("record_id", "score"),
+                fields=["lexeme", "record_id", "score"],
                 name="actorsearchterm_lexeme",
-                opclasses=["text_pattern_ops"],
+                opclasses=["text_pattern_ops", "int8_ops", "float8_ops"],
             ),
         ),
         migrations.AddIndex(
             model_name="agreementsearchterm",
             index=models.Index(
-                fields=["lexeme"],
-                include=("record_id", "score"),
+                fields=["lexeme", "record_id", "score"],
                 name="agreementsearchterm_lexeme",
-                opclasses=["text_pattern_ops"],
+                opclasses=["text_pattern_ops", "int8_ops", "float8_ops"],
             ),
         ),
         migrations.AddIndex(
             model_name="citysearchterm",
             index=models.Index(
-                fields=["lexeme"],
-                include=("record_id", "score"),
+                fields=["lexeme", "record_id", "score"],
                 name="citysearchterm_lexeme",
-                opclasses=["text_pattern_ops"],
+                opclasses=["text_pattern_ops", "int8_ops", "float8_ops"],
             ),
         ),
         migrations.AddIndex(
             model_name="coursesearchterm",
             index=models.Index(
-                fields=["lexeme"],
-                include=("record_id", "score"),
+                fields=["lexeme", "record_id", "score"],
                 name="coursesearchterm_lexeme",
-                opclasses=["text_pattern_ops"],
+                opclasses=["text_pattern_ops", "int8_ops", "float8_ops"],
             ),
         ),
         migrations.AddIndex(
             model_name="initiativesearchterm",
             index=models.Index(
-                fields=["lexeme"],
-                include=("record_id", "score"),
+                fields=["lexeme", "record_id", "score"],
                 name="initiativesearchterm_lexeme",
-                opclasses=["text_pattern_ops"],
+                opclasses=["text_pattern_ops", "int8_ops", "float8_ops"],
             ),
         ),
     ]

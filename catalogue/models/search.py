@@ -10,8 +10,8 @@ history or API.
 
 A search reads no document, though: each is also kept turned inside out, one row per word of the
 record (`SearchTerm`, a table per kind), with what the word adds to the record's rank, so that a
-search finds the records of its words, ranked, from one index alone. SQLite keeps its documents in
-FTS5 tables instead (catalogue/search.py) and leaves these tables empty.
+search finds the records of its words, ranked, from one index alone. SQLite keeps only the terms
+(stemmed in catalogue/search.py) and leaves the document tables empty.
 """
 
 from django.contrib.postgres.indexes import GinIndex
@@ -80,12 +80,13 @@ class AgreementSearch(SearchDocument):
 class SearchTerm(models.Model):
     """One word (a stemmed lexeme) of one record's search document, and what it adds to the
     record's rank when a search matches it: `ts_rank`'s share of the word, from the weight and
-    place of each of its occurrences (catalogue.search.TERM_ROWS). Rebuilt with the document.
+    place of each of its occurrences (catalogue.search.TERM_SCORE). Rebuilt with the document.
 
     The index on (lexeme, record, score) is what a search reads: the lexemes a search word starts
     are neighbours in it, so the records and scores of a word are one range of one index, read
-    without visiting the table. No foreign key: a term is no part of its record, and deleting a
-    record would otherwise list every one of its words among what it deletes."""
+    without visiting the table (its columns are all keys, as SQLite has no included columns). No
+    foreign key: a term is no part of its record, and deleting a record would otherwise list
+    every one of its words among what it deletes."""
 
     pk = models.CompositePrimaryKey("record_id", "lexeme")
     record_id = models.BigIntegerField()
@@ -96,9 +97,8 @@ class SearchTerm(models.Model):
         abstract = True
         indexes = [
             models.Index(
-                fields=["lexeme"],
-                opclasses=["text_pattern_ops"],
-                include=["record_id", "score"],
+                fields=["lexeme", "record_id", "score"],
+                opclasses=["text_pattern_ops", "int8_ops", "float8_ops"],
                 name="%(class)s_lexeme",
             )
         ]
