@@ -118,13 +118,19 @@ def stems_sql(text: str, using: str) -> tuple[str, list]:
     stems them itself, as it stems its documents; SQLite is given them."""
     if connections[using].vendor == "postgresql":
         return POSTGRES_STEMS, [text]
-    stems = list(dict.fromkeys(stems_of(text)))
-    return " UNION ".join(["SELECT %s AS stem"] * len(stems)), stems
+    stems = distinct_stems(text)
+    if not stems:
+        return "SELECT NULL AS stem LIMIT 0", []
+    return " UNION ALL ".join(["SELECT %s AS stem"] * len(stems)), stems
 
 
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     return STEMMER.stemWord(word)
+
+
+def distinct_stems(text: str) -> list[str]:
+    return list(dict.fromkeys(stems_of(text)))
 
 
 def stems_of(text: str) -> list[str]:
@@ -410,19 +416,19 @@ def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: s
         params = [text]
     else:
         scores = "group_concat(term.score, ' ')" if ranked else "NULL"
-        stems = list(dict.fromkeys(stems_of(text)))
+        stems = distinct_stems(text)
         each = (
-            f"SELECT group_concat(term.record_id, ' '), {scores} FROM {terms} AS term "
-            "WHERE term.lexeme >= %s AND term.lexeme < %s"
+            f"SELECT group_concat(term.record_id, ' '), {scores} FROM (SELECT %s AS stem) AS "
+            f"stems JOIN {terms} AS term ON {STARTING['sqlite']}"
         )
+        # A query per stem, so that each reads its own range of the index.
         sql = " UNION ALL ".join([each] * len(stems))
-        # The lexemes from each stem up to the next string after all those that start with it.
-        params = [
-            bound for found in stems for bound in (found, found[:-1] + chr(ord(found[-1]) + 1))
-        ]
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+        params = stems
+    found = []
+    if sql:
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
     return matches(found, ranked=ranked, binary=connections[using].vendor == "postgresql")
 
 
