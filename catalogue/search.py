@@ -292,7 +292,7 @@ def store_documents(model: type[models.Model], condition: Q, *, using: str) -> N
     records = manager.filter(pk__in=manager.filter(condition).values("pk"))
     sql, params = document_rows(model, records)
     connection = connections[using]
-    table = connection.ops.quote_name(search_model(model)._meta.db_table)
+    table = quoted_table(search_model(model), using)
     record, vector = (connection.ops.quote_name(column) for column in ("record_id", "vector"))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -302,8 +302,7 @@ def store_documents(model: type[models.Model], condition: Q, *, using: str) -> N
             params,
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-        terms = quoted_table(terms_model(model), using)
-        cursor.execute(f"DELETE FROM {terms} WHERE record_id = ANY(%s)", [ids])
+        terms = drop_terms(cursor, model, ids, using=using)
         cursor.execute(
             f"INSERT INTO {terms} (record_id, lexeme, score) "
             f"SELECT document.record_id, word.lexeme, share.score FROM {table} AS document "
@@ -346,8 +345,6 @@ def document_texts(model: type[models.Model], ids: list[int], *, using: str) -> 
 def store_sqlite_terms(model: type[models.Model], ids: list[int], *, using: str) -> None:
     """Writes the terms of the records of `model` with `ids`, and drops those of the ids no
     record has any more."""
-    terms = quoted_table(terms_model(model), using)
-    insert = f"INSERT INTO {terms} (record_id, lexeme, score) VALUES (%s, %s, %s)"
     # One transaction: SQLite would otherwise commit, and sync the file, after every row.
     with (
         transaction.atomic(using=using),
@@ -356,14 +353,15 @@ def store_sqlite_terms(model: type[models.Model], ids: list[int], *, using: str)
     ):
         for start in range(0, len(ids), UPDATE_CHUNK_SIZE):
             chunk = ids[start : start + UPDATE_CHUNK_SIZE]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {terms} WHERE record_id IN ({marks})", chunk)
+            terms = drop_terms(cursor, model, chunk, using=using)
             rows = [
                 (pk, lexeme, score)
                 for pk, texts in document_texts(model, chunk, using=using).items()
                 for lexeme, score in term_scores(texts).items()
             ]
-            cursor.executemany(insert, rows)
+            cursor.executemany(
+                f"INSERT INTO {terms} (record_id, lexeme, score) VALUES (%s, %s, %s)", rows
+            )
 
 
 @contextmanager
@@ -383,11 +381,21 @@ def forget_documents(model: type[models.Model], ids: list[int], *, using: str) -
     search documents go with their records)."""
     if model not in searched_models():
         return
-    terms = quoted_table(terms_model(model), using)
     with connections[using].cursor() as cursor:
+        drop_terms(cursor, model, ids, using=using)
+
+
+def drop_terms(cursor, model: type[models.Model], ids: list[int], *, using: str) -> str:
+    """Deletes the terms of the records of `model` with `ids`; returns the terms' table, quoted.
+    PostgreSQL is given the ids as one array, which takes any number of them."""
+    terms = quoted_table(terms_model(model), using)
+    if connections[using].vendor == "postgresql":
+        cursor.execute(f"DELETE FROM {terms} WHERE record_id = ANY(%s)", [ids])
+    else:
         cursor.execute(
             f"DELETE FROM {terms} WHERE record_id IN ({', '.join(['%s'] * len(ids))})", ids
         )
+    return terms
 
 
 def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: str):

@@ -12,9 +12,9 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from catalogue import faults, filters
 from catalogue.index import in_order, index_for
-from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
+from catalogue.models import Course, Publication, Theme
 
-RECORD_MODELS = (Initiative, Actor, Course, Agreement, City)
+# Each kind of record, by its list's FilterSet, in the order the pages show them.
 SEARCHED = (
     filters.InitiativeFilterSet,
     filters.ActorFilterSet,
@@ -22,6 +22,7 @@ SEARCHED = (
     filters.AgreementFilterSet,
     filters.CityFilterSet,
 )
+RECORD_MODELS = tuple(filterset_class._meta.model for filterset_class in SEARCHED)
 SEARCH_RESULTS_PER_TYPE = 10
 
 
