@@ -10,7 +10,7 @@ import copy
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 
 from catalogue.facets import DecadeFacet, Facet
@@ -114,8 +114,8 @@ def own_copy(declared: django_filters.Filter) -> django_filters.Filter:
 class CatalogueFilterSet(django_filters.FilterSet):
     """Search, sorting and facets, shared by every record's FilterSet.
 
-    `sort_options` maps each `sort` value to an ordering; "relevance" (the default when `q` is
-    given) ranks by the search. Subclasses list their `facets`.
+    `sort_options` maps each `sort` value to the fields it orders by; "relevance" (the default
+    when `q` is given) ranks by the search. Subclasses list their `facets`.
     """
 
     q = django_filters.CharFilter(method="filter_search", label="Search")
@@ -172,8 +172,28 @@ class CatalogueFilterSet(django_filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") or ("relevance" if searched else "")
         if sort == "relevance" and searched:
             return queryset.order_by("-search_rank", "name", "pk")
-        _label, ordering = self.sort_options.get(sort, self.sort_options[self.default_sort])
-        return queryset.order_by(*ordering, "name", "pk")
+        return queryset.order_by(*self.ordering(sort if sort in self.sort_options else ""))
+
+    @classmethod
+    def ordering(cls, sort: str) -> list[OrderBy]:
+        """The order of the sort option `sort` (the default one if empty), ties broken by name
+        and id. Records without a value come last in both directions, on every database: an
+        undated record is neither the oldest nor the newest."""
+        _label, fields = cls.sort_options[sort or cls.default_sort]
+        options = cls._meta.model._meta
+        ordering = []
+        for field in (*fields, "name", options.pk.name):
+            name = field.removeprefix("-")
+            # Only where a value may be missing: NULLS LAST on a column that has none would
+            # keep the database from reading it in the order of its index.
+            nulls_last = options.get_field(name).null or None
+            column = F(name)
+            ordering.append(
+                column.desc(nulls_last=nulls_last)
+                if field.startswith("-")
+                else column.asc(nulls_last=nulls_last)
+            )
+        return ordering
 
     def value_label(self, param: str, value: str) -> str:
         """How a chosen value of `param` reads: a record's name, a choice's label."""

@@ -200,9 +200,9 @@ class KindIndex:
         manager = self.manager
         self.orders = {
             sort: self.positions_of(
-                ids_of(fetch(manager.order_by(*ordering, "name", "pk").values_list("pk")))
+                ids_of(fetch(manager.order_by(*filterset_class.ordering(sort)).values_list("pk")))
             )
-            for sort, (_label, ordering) in filterset_class.sort_options.items()
+            for sort in filterset_class.sort_options
         }
         self.name_rank = np.empty(len(self.ids), dtype=CODE)
         self.name_rank[self.orders["name"]] = np.arange(len(self.ids), dtype=CODE)

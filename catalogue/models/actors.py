@@ -94,6 +94,8 @@ class ActorQuerySet(RecordQuerySet):
                 "agreement",
                 models.F("agreement__signed_on").desc(nulls_last=True),
                 "agreement__name",
+                # Whether an agreement is bilateral, which dates its parties' signatures.
+                record_prefetch=("party_links",),
             ),
             published_links(
                 self.model,

@@ -14,6 +14,7 @@ from catalogue.models.base import (
     published_only,
 )
 from catalogue.partial_dates import (
+    PartialDate,
     PartialDateField,
     PartialDateProperty,
     partial_date_constraints,
@@ -198,6 +199,16 @@ class AgreementParty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} — {self.get_role_display()} to {self.agreement}"
+
+    @property
+    def signature(self) -> tuple[PartialDate | None, bool]:
+        """When the party signed, and whether that date is the agreement's own. A party of a
+        bilateral agreement that records no signature of its own signed the agreement's one
+        text with the other party, on the date the agreement gives."""
+        agreement = self.agreement
+        if self.signed or self.role != PartyRole.PARTY or not agreement.is_bilateral:
+            return self.signed, False
+        return agreement.signed, agreement.signed is not None
 
 
 class AgreementCitation(Citation):

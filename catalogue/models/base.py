@@ -102,14 +102,24 @@ def published_only(model: type[models.Model], relation: str) -> models.Prefetch 
 
 
 def published_links(
-    model: type[models.Model], relation: str, record: str, *ordering, to_attr: str | None = None
+    model: type[models.Model],
+    relation: str,
+    record: str,
+    *ordering,
+    to_attr: str | None = None,
+    record_prefetch: tuple[str, ...] = (),
 ) -> models.Prefetch:
     """A prefetch of the link rows `relation` (participations, parties, providers) whose
-    `record` is published, each with that record loaded, in `ordering` if given."""
+    `record` is published, each with that record loaded, in `ordering` if given, and with the
+    record's own relations `record_prefetch`."""
     link_model = model._meta.get_field(relation).related_model
-    links = link_model.objects.filter(
-        **{f"{record}__publication": Publication.PUBLISHED}
-    ).select_related(record)
+    links = link_model.objects.filter(**{f"{record}__publication": Publication.PUBLISHED})
+    if record_prefetch:
+        related = link_model._meta.get_field(record).related_model
+        records = related.objects.prefetch_related(*record_prefetch)
+        links = links.prefetch_related(models.Prefetch(record, queryset=records))
+    else:
+        links = links.select_related(record)
     if ordering:
         links = links.order_by(*ordering)
     return models.Prefetch(relation, queryset=links, to_attr=to_attr)

@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 
 from catalogue import filters
 from catalogue.exports import export_response
-from catalogue.facets import with_changes
+from catalogue.facets import DecadeFacet, with_changes
 from catalogue.index import SelectedRecords, in_order, index_for
 from catalogue.models import Actor, Agreement, City, Course, Initiative
 from catalogue.revision import RememberedPageMixin
@@ -103,7 +103,12 @@ class RecordListView(RememberedPageMixin, TemplateView):
             current_sort=self.data.get("sort", ""),
             per_page=per_page,
             page_sizes=PAGE_SIZES,
-            hidden_fields=self.hidden_fields(),
+            hidden_fields=self.kept_fields("q", "sort", "per_page"),
+            range_fields={
+                facet.param: self.kept_fields(*facet.params)
+                for facet in self.filterset_class.facets
+                if isinstance(facet, DecadeFacet)
+            },
             query_without_page=with_changes(self.data),
             export_urls={
                 file_format: "?" + with_changes(self.data, format=[file_format])
@@ -146,12 +151,13 @@ class RecordListView(RememberedPageMixin, TemplateView):
                 chips.append(Chip(label, "?" + with_changes(self.data, **{param: rest})))
         return chips
 
-    def hidden_fields(self) -> list[tuple[str, str]]:
-        """The current state, for forms that change one part of it (search, sort)."""
+    def kept_fields(self, *set_by_form: str) -> list[tuple[str, str]]:
+        """The current state, as the hidden fields of a form that sets `set_by_form` (search,
+        sort, a range of years) and leads to the first page of what it chose."""
         return [
             (param, value)
             for param, values in self.data.lists()
-            if param not in ("page", "q", "sort", "per_page", "format")
+            if param not in ("page", "format", *set_by_form)
             for value in values
         ]
 

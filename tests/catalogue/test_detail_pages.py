@@ -591,7 +591,7 @@ def city_with(count: int) -> City:
     ("build", "queries"),
     [
         (initiative_with, 12),
-        (actor_with, 6),
+        (actor_with, 8),
         (course_with, 4),
         (agreement_with, 7),
         (city_with, 10),
@@ -613,3 +613,35 @@ def test_query_count_does_not_grow_with_relations(
         with django_assert_num_queries(1):
             again = client.get(record.get_absolute_url(), params)
         assert again.content == response.content
+
+
+def test_party_tables_date_a_bilateral_agreements_parties_by_the_agreement(client):
+    """The two parties of a bilateral agreement sign its one text together: where a party
+    records no signature of its own, both tables (the agreement's parties, a party's
+    agreements) show the agreement's date and say so; a party of a multilateral agreement is
+    not given it; a date column with no date in any row is left out."""
+    bilateral = AgreementFactory(signed_on=datetime.date(2018, 10, 18), signed_on_precision="day")
+    first, second = ActorFactory(name="First party"), ActorFactory(name="Second party")
+    for actor in (first, second):
+        AgreementParty.objects.create(agreement=bilateral, actor=actor)
+    parties = section(get_page(client, bilateral), "parties-heading")
+    assert parties.count('18 October 2018 <span class="muted">(the agreement’s date') == 2
+    assert '<th scope="col">Signed</th>' in parties
+    assert "Ratified or joined" not in parties and "Withdrew" not in parties
+    agreements = section(get_page(client, first), "agreements-heading")
+    assert '18 October 2018 <span class="muted">(the agreement’s date' in agreements
+
+    multilateral = AgreementFactory(
+        signed_on=datetime.date(2006, 11, 21), signed_on_precision="day"
+    )
+    for actor in (first, second, ActorFactory()):
+        AgreementParty.objects.create(agreement=multilateral, actor=actor)
+    AgreementParty.objects.filter(agreement=multilateral, actor=second).update(
+        joined_on=datetime.date(2007, 1, 1), joined_on_precision="year"
+    )
+    parties = section(get_page(client, multilateral), "parties-heading")
+    assert "2006" not in parties and "Signed" not in parties
+    assert '<th scope="col">Ratified or joined</th>' in parties
+    assert parties.count("not recorded") == 2
+    agreements = section(get_page(client, first), "agreements-heading")
+    assert agreements.count("the agreement’s date") == 1

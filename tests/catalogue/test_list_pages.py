@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from catalogue import filters
+from catalogue.facets import DecadeFacet
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication, Theme
+from catalogue.partial_dates import DatePrecision, PartialDateField
 from catalogue.views import lists
 from tests.factories import (
     ActorFactory,
@@ -116,6 +118,60 @@ def test_search_sort_and_paging(client, page):
         names, reverse=True
     )
     assert client.get(url, {"page": 99}).status_code == 404
+
+
+def missing_or_value(field, rank: int) -> dict:
+    """Field values for a record: none when `rank` is None, else the `rank`-th of a few."""
+    if rank is None:
+        values = {field.name: None}
+    elif isinstance(field, models.DateField):
+        values = {field.name: datetime.date(2001 + 4 * rank, 1, 1)}
+    else:
+        values = {field.name: 2001 + 4 * rank}
+    if isinstance(field, PartialDateField):
+        values[field.precision_attname] = "" if rank is None else DatePrecision.DAY
+    return values
+
+
+def filterset_of(page: ListPage):
+    return resolve(reverse(page.url_name)).func.view_class.filterset_class
+
+
+# Each list's sorts by a field a record may lack.
+SORTS_BY_OPTIONAL_FIELDS = [
+    (page, sort, page.model._meta.get_field(fields[0].removeprefix("-")))
+    for page in LIST_PAGES
+    for sort, (_label, fields) in filterset_of(page).sort_options.items()
+    if page.model._meta.get_field(fields[0].removeprefix("-")).null
+]
+
+
+@pytest.mark.usefixtures("empty_catalogue")
+@pytest.mark.parametrize(
+    ("page", "sort", "field"),
+    SORTS_BY_OPTIONAL_FIELDS,
+    ids=[f"{page.model.__name__}-{sort}" for page, sort, _field in SORTS_BY_OPTIONAL_FIELDS],
+)
+def test_records_without_a_value_come_last_in_every_sort_both_ways(client, page, sort, field):
+    """Undated records are neither the oldest nor the newest: in every sort by a field a record
+    may lack, on the page, in the API and in the FilterSet's own queryset, they come after
+    those with a value, ascending and descending."""
+    # Named against the order, so that a missing value sorted as the smallest or the largest,
+    # or by name, shows.
+    made = {
+        rank: page.factory(name=name, **missing_or_value(field, rank))
+        for rank, name in ((None, "Aardvark"), (0, "Middle"), (1, "Zulu"), (2, "Bee"))
+    }
+    descending = sort.startswith("-")
+    expected = [made[rank].slug for rank in ((2, 1, 0) if descending else (0, 1, 2))]
+    expected.append(made[None].slug)
+    on_page = client.get(reverse(page.url_name), {"sort": sort}).context["page"]
+    assert [record.slug for record in on_page] == expected
+    plural = page.model._meta.verbose_name_plural
+    api = client.get(f"/api/v1/{plural}/", {"sort": sort}).json()
+    assert [record["slug"] for record in api["results"]] == expected
+    filterset = filterset_of(page)({"sort": sort}, queryset=page.model.objects.published())
+    assert [record.slug for record in filterset.qs] == expected
 
 
 @pytest.mark.parametrize("page", LIST_PAGES, ids=IDS)
@@ -328,3 +384,44 @@ def test_a_chosen_value_is_shown_however_rare(client, monkeypatch):
     rarest = min(themes, key=themes.get)
     shown = shown_values(client.get(INITIATIVES, {"theme": rarest}), "theme")
     assert [value.value for value in shown] == [rarest]
+
+
+@pytest.mark.usefixtures("empty_catalogue")
+@pytest.mark.parametrize(
+    "page",
+    [
+        page
+        for page in LIST_PAGES
+        if any(isinstance(facet, DecadeFacet) for facet in filterset_of(page).facets)
+    ],
+    ids=lambda page: page.model.__name__,
+)
+def test_a_range_of_years_is_chosen_from_and_to_in_the_page(client, page):
+    """Beside the decades, a form chooses any range of years, keeping the other filters; a
+    year out of range is reported by the filter's name."""
+    facet = next(f for f in filterset_of(page).facets if isinstance(f, DecadeFacet))
+    low, high = facet.params
+    field = page.model._meta.get_field(facet.path.split("__")[0])
+    for rank in range(5):
+        page.factory(name=f"Dated {rank}", **missing_or_value(field, rank))
+    url = reverse(page.url_name)
+    text = client.get(url, {"q": "dated", "sort": "name"}).content.decode()
+    form = text[text.index('<form class="year-range"') :]
+    form = form[: form.index("</form>")]
+    assert f'name="{low}"' in form and f'name="{high}"' in form
+    assert '<input type="hidden" name="q" value="dated">' in form
+    assert '<input type="hidden" name="sort" value="name">' in form
+
+    # 2005 to 2013, across two decades: the records of 2005, 2009 and 2013.
+    response = client.get(url, {"q": "dated", "sort": "name", low: "2005", high: "2013"})
+    assert [record.name for record in response.context["page"]] == [
+        "Dated 1",
+        "Dated 2",
+        "Dated 3",
+    ]
+    assert 'value="2005"' in response.content.decode()
+
+    response = client.get(url, {low: "abc", high: "99999"})
+    assert response.status_code == 400
+    errors = response.context["filterset"].errors
+    assert low in errors and high in errors
