@@ -13,10 +13,11 @@ records and scores of the terms its words start, one index range per word; a rec
 it has a term of every word, and its rank is the sum of its matched terms' scores over the
 number of words. A score is `ts_rank`'s for that word alone, so a rank is `ts_rank` of the words
 joined by "or" (`ts_rank` of an "and" query also weighs how far apart the words stand, which an
-index of words cannot give). PostgreSQL stems the words with its `english` text-search
-configuration and keeps each document whole too, as a weighted `tsvector` in the record's search
-table, from which its terms are made; SQLite's terms are stemmed here by the same Snowball
-stemmer, with accents left out, and its search tables stay empty.
+index of words cannot give). Accents count for nothing ("lès" and "les" are one word).
+PostgreSQL stems the words with its `english` text-search configuration after `unaccent`
+(`SEARCH_CONFIG`) and keeps each document whole too, as a weighted `tsvector` in the record's
+search table, from which its terms are made; SQLite's terms are stemmed here by the same
+Snowball stemmer, with accents left out, and its search tables stay empty.
 
 `update_search_vectors` rebuilds the documents of the records a write touched, and of the records
 whose documents include their names (renaming an actor changes its initiatives'):
@@ -39,7 +40,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Exists, FloatField, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
-SEARCH_CONFIG = "english"
+# PostgreSQL's English configuration with accents left out (migration 0017).
+SEARCH_CONFIG = "sciplo_english"
 WEIGHTS = ("A", "B", "C", "D")
 WORD = re.compile(r"\w+")
 # Record ids per statement: PostgreSQL takes at most 65,535 parameters in one, SQLite 32,766.

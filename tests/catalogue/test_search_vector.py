@@ -26,6 +26,7 @@ from catalogue.models import (
     Version,
 )
 from catalogue.search import (
+    SEARCH_CONFIG,
     document_rows,
     document_texts,
     search_model,
@@ -284,8 +285,8 @@ def test_a_search_finds_and_ranks_as_postgresql_does_with_the_documents(text):
     with connection.cursor() as cursor:
         # Every word matched, as `&` does; ranked as ts_rank ranks the words joined by `|`.
         cursor.execute(
-            "SELECT record_id, ts_rank(vector, to_tsquery('english', %s)) "
-            "FROM catalogue_initiativesearch WHERE vector @@ to_tsquery('english', %s)",
+            f"SELECT record_id, ts_rank(vector, to_tsquery('{SEARCH_CONFIG}', %s)) "
+            f"FROM catalogue_initiativesearch WHERE vector @@ to_tsquery('{SEARCH_CONFIG}', %s)",
             [" | ".join(prefixes), " & ".join(prefixes)],
         )
         expected = dict(cursor.fetchall())
@@ -311,7 +312,7 @@ def test_a_search_finds_and_ranks_as_postgresql_does_with_the_documents(text):
 def test_sqlite_scores_a_word_as_ts_rank_scores_it(texts):
     # The same places and weights as a document of these texts, one weight after another.
     document = " || ".join(
-        f"setweight(to_tsvector('english', %s), '{weight}')" for weight in "ABCD"
+        f"setweight(to_tsvector('{SEARCH_CONFIG}', %s), '{weight}')" for weight in "ABCD"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -328,6 +329,21 @@ def test_a_search_stems_its_words_as_the_documents_are_stemmed():
     station = InitiativeFactory(name="Saint-Paul-lès-Durance Observatories", summary="")
     assert finds(station, "observatory") and finds(station, "Observ") and finds(station, "lès")
     assert not finds(station, "observatorium")
-    if not POSTGRESQL:
-        # SQLite's stems leave accents out, as its FTS5 documents did.
-        assert finds(station, "les")
+
+
+@pytest.mark.parametrize(
+    ("name", "searched"),
+    [
+        ("Saint-Paul-lès-Durance Observatories", "Saint-Paul-les-Durance"),
+        ("Observatoire de Genève", "geneve observatoire"),
+        ("Geneva Science Forum", "Genèva"),
+        ("São Paulo Research Foundation", "sao paulo"),
+        ("Zürich Polar Network", "ZURICH"),
+    ],
+)
+def test_accents_count_for_nothing_in_documents_or_searches(name, searched):
+    """On either database, a word is found with its accents or without them, in the record or
+    in the search."""
+    record = InitiativeFactory(name=name, summary="")
+    assert finds(record, searched)
+    assert not finds(record, searched + " xylophone")
