@@ -2,11 +2,14 @@
 loads only into an empty catalogue."""
 
 import datetime
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from catalogue import urls as catalogue_urls
 from catalogue.models import (
     Actor,
     Agreement,
@@ -187,3 +190,26 @@ def test_the_seed_loads_into_an_empty_catalogue():
         model.objects.all().delete()
     assert load_seed_catalogue() is True
     assert counts() == before
+
+
+def test_no_public_page_speaks_of_the_seed(client):
+    """The word "seed" is the project's name for where the catalogue started, not a reader's:
+    no public page of the shipped catalogue says it, in its text or its data."""
+    # Every page without a slug in its address (lists, maps, calendars, feeds), a search, and
+    # every record's page.
+    paths = [
+        reverse(f"catalogue:{pattern.name}")
+        for pattern in catalogue_urls.urlpatterns
+        if pattern.name and not pattern.pattern.converters
+    ]
+    paths.append(reverse("catalogue:search") + "?q=twas")
+    for model in CATALOGUE_MODELS[1:]:
+        paths += [record.get_absolute_url() for record in model.objects.published()]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = response.content.decode()
+        assert not re.search(r"\bseed", text, re.IGNORECASE), (
+            path,
+            re.findall(r".{0,60}seed.{0,60}", text, re.IGNORECASE),
+        )
