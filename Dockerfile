@@ -4,7 +4,7 @@
 FROM node:20-slim AS assets
 WORKDIR /assets
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM python:3.11-slim
 

@@ -250,6 +250,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # each prefix exposes only the folder a page needs, so the rest of node_modules is never served.
 STATICFILES_DIRS = [
     ("vendor/leaflet", BASE_DIR / "node_modules/leaflet/dist"),
+    ("vendor/leaflet.markercluster", BASE_DIR / "node_modules/leaflet.markercluster/dist"),
     ("vendor/topojson-client", BASE_DIR / "node_modules/topojson-client/dist"),
     ("vendor/world-atlas", BASE_DIR / "node_modules/world-atlas"),
 ]

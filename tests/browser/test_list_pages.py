@@ -65,11 +65,27 @@ def test_page_through_results(page):
     expect(pager).to_contain_text("Showing 51–56 of 56")
 
 
-def test_sort_choice_submits_itself(page):
+def test_sort_changes_only_when_asked_and_keeps_focus(page):
     page.goto("/initiatives/")
-    page.get_by_label("Sort by").select_option("-name")
+    sort = page.get_by_label("Sort by")
+    # Moving through the choices with the arrow keys loads nothing.
+    sort.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert "sort=" not in page.url
+    sort.select_option("-name")
+    page.wait_for_timeout(300)
+    assert "sort=" not in page.url
+    # Enter applies it, and the page that answers keeps focus on the choice.
+    page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"sort=-name"))
     expect(page.locator(".record-card__title").first).to_have_text("Stick to Science")
+    expect(page.get_by_label("Sort by")).to_be_focused()
+    page.get_by_label("Per page").select_option("50")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"per_page=50"))
+    expect(page.get_by_role("button", name="Apply")).to_be_focused()
 
 
 def test_a_list_by_keyboard_alone(page):
@@ -78,7 +94,8 @@ def test_a_list_by_keyboard_alone(page):
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
-    for _ in range(60):
+    # The results come first, then the filters.
+    for _ in range(250):
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.className")
         if "facet__value" in focused:
@@ -110,3 +127,20 @@ def test_readable_on_a_phone(phone_page):
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width}px wide)"
     screenshot(phone_page, "initiatives-on-a-phone")
+    # The results come first, and a link leads to the filters after them, and back.
+    results = phone_page.locator("#results").bounding_box()
+    filters = phone_page.locator("#filters").bounding_box()
+    assert results["y"] < filters["y"]
+    phone_page.get_by_role("link", name="Filters (1 chosen)").click()
+    expect(phone_page.locator("#filters")).to_be_focused()
+    phone_page.get_by_role("link", name="Back to the results").click()
+    expect(phone_page.locator("#results")).to_be_focused()
+
+
+def test_skip_to_results(page):
+    page.goto("/initiatives/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to results")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#results")).to_be_focused()

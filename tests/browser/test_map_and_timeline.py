@@ -10,14 +10,23 @@ from tests.browser.conftest import screenshot
 pytestmark = pytest.mark.django_db
 
 
+def cities_drawn(page) -> int:
+    """The cities on the map: its markers, and those its group markers hold."""
+    expect(page.locator(".city-marker").first).to_be_attached()
+    held = page.locator(".city-group .city-group__count").all_inner_texts()
+    return page.locator(".city-marker").count() + sum(int(count) for count in held)
+
+
 def test_use_the_map_with_nothing_from_other_hosts(page, site_url):
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto("/cities/")
     page.get_by_role("link", name="World map").click()
-    markers = page.locator(".city-marker")
-    expect(markers).to_have_count(12)
+    assert cities_drawn(page) == 12
     expect(page.locator(".city-map__country").first).to_be_attached()
+    # Geneva and Saint-Paul-lès-Durance stand too close to be told apart at first: their group
+    # zooms in on them.
+    page.locator(".city-group", has_text="Geneva").click()
     page.get_by_label(re.compile(r"^Geneva,")).click()
     popup = page.locator(".city-popup")
     expect(popup).to_contain_text("Geneva")
@@ -34,6 +43,18 @@ def test_open_a_marker_by_keyboard(page):
     marker.focus()
     page.keyboard.press("Enter")
     expect(page.locator(".city-popup")).to_contain_text("1 agreement")
+
+
+def test_open_a_group_of_cities_by_keyboard(page):
+    page.goto("/cities/map/")
+    group = page.locator(".city-group", has_text="Saint-Paul-lès-Durance")
+    expect(group).to_contain_text("Geneva")
+    group.focus()
+    page.keyboard.press("Enter")
+    marker = page.get_by_label(re.compile(r"^Saint-Paul-lès-Durance,"))
+    marker.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".city-popup")).to_contain_text("Saint-Paul-lès-Durance")
 
 
 def test_the_map_page_keeps_a_table_for_readers_without_maps(page_without_javascript):

@@ -1,12 +1,12 @@
 // The cities map. The page embeds the cities (#city-map-data) and already lists them in a table;
 // this draws them on country outlines that the site serves itself, with no tile server. Markers
 // are buttons: Tab reaches them, Enter or Space opens a city's popup and moves focus into it,
-// Escape closes it and gives focus back to the marker.
+// Escape closes it and gives focus back to the marker; Enter on a group of cities zooms in.
 (() => {
   const container = document.getElementById("city-map");
   const data = document.getElementById("city-map-data");
   // Without Leaflet or the data the note in the container stays, and the table does the work.
-  if (!container || !data || !window.L || !window.topojson) {
+  if (!container || !data || !window.L || !L.markerClusterGroup || !window.topojson) {
     return;
   }
   const cities = JSON.parse(data.textContent);
@@ -89,25 +89,51 @@
     firstLink.focus();
   };
 
+  // Cities whose markers would overlap at the map's zoom are drawn as one marker for the group,
+  // which zooms in on them when selected: every marker stays a target of 24 px at least, clear
+  // of the others.
+  const markers = L.markerClusterGroup({
+    maxClusterRadius: 30,
+    showCoverageOnHover: false,
+    iconCreateFunction: (group) => {
+      const names = group
+        .getAllChildMarkers()
+        .map((marker) => marker.options.title)
+        .sort((a, b) => a.localeCompare(b));
+      const html = document.createElement("span");
+      html.append(
+        text("span", "city-group__count", String(names.length)),
+        text("span", "visually-hidden", ` cities: ${names.join(", ")}. Select to zoom in on them.`),
+      );
+      return L.divIcon({ className: "city-group", html, iconSize: [32, 32] });
+    },
+  });
+
   for (const city of cities) {
     const content = popupContent(city);
     const marker = L.marker([city.latitude, city.longitude], {
-      icon: L.divIcon({ className: "city-marker", iconSize: [18, 18] }),
+      icon: L.divIcon({ className: "city-marker", iconSize: [24, 24] }),
       title: city.name,
       riseOnHover: true,
-    })
-      .bindPopup(content, { className: "city-popup" })
-      .addTo(map);
-    const element = marker.getElement();
-    element.setAttribute("aria-label", `${city.name}, ${city.country}`);
-    element.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" || event.key === " ") {
-        event.preventDefault();
-        marker.openPopup();
-        focusPopup(marker);
-      } else if (event.key === "Escape") {
-        marker.closePopup();
+    }).bindPopup(content, { className: "city-popup" });
+    // A marker's element exists only while the marker is drawn (not while it is in a group),
+    // and is kept when it is drawn again: made ready once.
+    marker.on("add", () => {
+      const element = marker.getElement();
+      if (element.dataset.ready) {
+        return;
       }
+      element.dataset.ready = "true";
+      element.setAttribute("aria-label", `${city.name}, ${city.country}`);
+      element.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          marker.openPopup();
+          focusPopup(marker);
+        } else if (event.key === "Escape") {
+          marker.closePopup();
+        }
+      });
     });
     // Leaflet closes popups on Escape only while the map itself has focus, not a marker or a link.
     content.addEventListener("keydown", (event) => {
@@ -120,8 +146,10 @@
       // back to the page's start.
       const active = document.activeElement;
       if (active === document.body || event.popup.getElement().contains(active)) {
-        element.focus();
+        marker.getElement().focus();
       }
     });
+    markers.addLayer(marker);
   }
+  map.addLayer(markers);
 })();
