@@ -40,7 +40,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Exists, FloatField, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
-# PostgreSQL's English configuration with accents left out (migration 0017).
+# PostgreSQL's English configuration, leaving out accents and keeping stop words (migration 0017).
 SEARCH_CONFIG = "sciplo_english"
 WEIGHTS = ("A", "B", "C", "D")
 WORD = re.compile(r"\w+")
@@ -70,20 +70,28 @@ TERM_SCORE = f"""
         SELECT {OCCURRENCE_WEIGHT} AS w, n::float8 AS n
         FROM unnest(word.weights) WITH ORDINALITY AS occurrence (weight, n)
     ) AS occurrences"""
-# The distinct lexemes of a search's words, as PostgreSQL stems them (stop words give none).
+# The distinct lexemes of a search's words (given as an array, with an array saying which match
+# whole words only), as PostgreSQL stems them: `stem`, and `whole`. A stem that two words give
+# matches whole words if either asks it to.
 POSTGRES_STEMS = (
-    f"SELECT stem FROM unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, %s)))"
-    " AS stem"
+    "SELECT stem, bool_or(word.whole) AS whole FROM unnest(%s::text[], %s::bool[]) AS word "
+    f"(text, whole), unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, "
+    "word.text))) AS stem GROUP BY stem"
 )
-# The terms that start with `stem`: one range of the terms' index. PostgreSQL's is ordered by
+# The terms that `stem` starts (or, `whole`, that are `stem`): one range of the terms' index,
+# ending before the first text that `stem` does not start (or before the text just after `stem`:
+# it followed by the character 1, which no word holds). PostgreSQL's index is ordered by
 # text_pattern_ops, whose order is these operators' (bytes, as UTF-8 keeps the characters'
 # order); SQLite compares bytes anyway.
 STARTING = {
-    "postgresql": "term.lexeme ~>=~ stem AND term.lexeme ~<~ "
-    "(left(stem, -1) || chr(ascii(right(stem, 1)) + 1))",
-    "sqlite": "term.lexeme >= stem AND term.lexeme < "
-    "(substr(stem, 1, length(stem) - 1) || char(unicode(substr(stem, -1)) + 1))",
+    "postgresql": "term.lexeme ~>=~ stem AND term.lexeme ~<~ (CASE WHEN whole THEN stem || chr(1) "
+    "ELSE left(stem, -1) || chr(ascii(right(stem, 1)) + 1) END)",
+    "sqlite": "term.lexeme >= stem AND term.lexeme < (CASE WHEN whole THEN stem || char(1) "
+    "ELSE substr(stem, 1, length(stem) - 1) || char(unicode(substr(stem, -1)) + 1) END)",
 }
+# A word of this many characters or fewer matches whole words only, as does a word in capitals
+# or in digits: "EU", "UK", "MIT", "13" name something, where "ocea" starts "ocean".
+SHORT_WORD = 2
 # SQLite's documents and searches are stemmed here, by the Snowball stemmer PostgreSQL's English
 # configuration uses.
 STEMMER = snowballstemmer.stemmer("english")
@@ -92,11 +100,10 @@ STEMMER = snowballstemmer.stemmer("english")
 def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
     """Records matching every word of `text`, annotated with `search_rank`: each has a term
     starting with each stem of the words, and ranks as `search_ranks` ranks it."""
-    words = WORD.findall(text)
-    if not words:
+    if not WORD.search(text):
         return queryset.annotate(search_rank=Value(0.0))
     model, using = queryset.model, queryset.db
-    stems, params = stems_sql(" ".join(words), using)
+    stems, params = stems_sql(text, using)
     terms = quoted_table(terms_model(model), using)
     starting = STARTING[connections[using].vendor]
     key = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
@@ -116,14 +123,26 @@ def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
 
 
 def stems_sql(text: str, using: str) -> tuple[str, list]:
-    """SQL selecting the distinct stems of `text` as `stem`, and its parameters: PostgreSQL
-    stems them itself, as it stems its documents; SQLite is given them."""
+    """SQL selecting the distinct stems of `text` as `stem`, with `whole` when it matches whole
+    words only, and its parameters: PostgreSQL stems them itself, as it stems its documents;
+    SQLite is given them."""
     if connections[using].vendor == "postgresql":
-        return POSTGRES_STEMS, [text]
+        words = searched_words(text)
+        return POSTGRES_STEMS, [list(words), list(words.values())]
     stems = distinct_stems(text)
     if not stems:
-        return "SELECT NULL AS stem LIMIT 0", []
-    return " UNION ALL ".join(["SELECT %s AS stem"] * len(stems)), stems
+        return "SELECT NULL AS stem, NULL AS whole LIMIT 0", []
+    params = [value for pair in stems.items() for value in pair]
+    return " UNION ALL ".join(["SELECT %s AS stem, %s AS whole"] * len(stems)), params
+
+
+def searched_words(text: str) -> dict[str, bool]:
+    """The words of a search, each with whether it matches whole words only (SHORT_WORD)."""
+    words: dict[str, bool] = {}
+    for word in WORD.findall(text):
+        whole = len(word) <= SHORT_WORD or word.isdigit() or (len(word) > 1 and word.isupper())
+        words[word] = words.get(word, False) or whole
+    return words
 
 
 @lru_cache(maxsize=100_000)
@@ -131,8 +150,14 @@ def stem(word: str) -> str:
     return STEMMER.stemWord(word)
 
 
-def distinct_stems(text: str) -> list[str]:
-    return list(dict.fromkeys(stems_of(text)))
+def distinct_stems(text: str) -> dict[str, bool]:
+    """The distinct stems of a search's words, as SQLite searches them, each with whether it
+    matches whole words only."""
+    stems: dict[str, bool] = {}
+    for word, whole in searched_words(text).items():
+        for found in stems_of(word):
+            stems[found] = stems.get(found, False) or whole
+    return stems
 
 
 def stems_of(text: str) -> list[str]:
@@ -410,11 +435,9 @@ def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: s
     the sum of its terms' scores over the number of stems. Each stem's matches come back joined
     in the database, which numpy reads at once: a common word matches most of the catalogue, and
     a row per match cost more than finding them."""
-    words = WORD.findall(text)
-    if not words:
+    if not WORD.search(text):
         return None
     terms = quoted_table(terms_model(model), using)
-    text = " ".join(words)
     if connections[using].vendor == "postgresql":
         # Binary: PostgreSQL writes a float as text slowly; numpy reads these bytes as they are.
         scores = "string_agg(float8send(term.score), ''::bytea)" if ranked else "NULL::bytea"
@@ -423,17 +446,18 @@ def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: s
             f"(SELECT string_agg(int8send(term.record_id), ''::bytea) AS ids, {scores} AS scores "
             f"FROM {terms} AS term WHERE {STARTING['postgresql']}) AS found"
         )
-        params = [text]
+        words = searched_words(text)
+        params = [list(words), list(words.values())]
     else:
         scores = "group_concat(term.score, ' ')" if ranked else "NULL"
         stems = distinct_stems(text)
         each = (
-            f"SELECT group_concat(term.record_id, ' '), {scores} FROM (SELECT %s AS stem) AS "
-            f"stems JOIN {terms} AS term ON {STARTING['sqlite']}"
+            f"SELECT group_concat(term.record_id, ' '), {scores} FROM (SELECT %s AS stem, "
+            f"%s AS whole) AS stems JOIN {terms} AS term ON {STARTING['sqlite']}"
         )
         # A query per stem, so that each reads its own range of the index.
         sql = " UNION ALL ".join([each] * len(stems))
-        params = stems
+        params = [value for pair in stems.items() for value in pair]
     found = []
     if sql:
         with connections[using].cursor() as cursor:

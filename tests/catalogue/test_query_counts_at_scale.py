@@ -38,11 +38,12 @@ QUERIES = {
     "/cities/": (2, 1),
     f"/cities/?q={WORD}&strategy=none_known": (3, 1),
     # Record pages: the token, the record, its citations, one query per relation it shows, and
-    # on the page, not in its JSON, the record's changes.
+    # on the page, not in its JSON, the record's changes. An actor's agreements come with their
+    # parties (two queries), which say whether each is bilateral.
     "/initiatives/{initiative}/": (14, 1),
     "/initiatives/{initiative}/?format=json": (13, 1),
-    "/actors/{actor}/": (8, 1),
-    "/actors/{actor}/?format=json": (7, 1),
+    "/actors/{actor}/": (10, 1),
+    "/actors/{actor}/?format=json": (9, 1),
     "/courses/{course}/": (6, 1),
     "/courses/{course}/?format=json": (5, 1),
     "/agreements/{agreement}/": (9, 1),
