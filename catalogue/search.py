@@ -37,8 +37,9 @@ import snowballstemmer
 from django.apps import apps
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
-from django.db.models import Exists, FloatField, OuterRef, Q, Value
+from django.db.models import Exists, FloatField, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 # PostgreSQL's English configuration, leaving out accents and keeping stop words (migration 0017).
 SEARCH_CONFIG = "sciplo_english"
@@ -89,6 +90,7 @@ STARTING = {
     "sqlite": "term.lexeme >= stem AND term.lexeme < (CASE WHEN whole THEN stem || char(1) "
     "ELSE substr(stem, 1, length(stem) - 1) || char(unicode(substr(stem, -1)) + 1) END)",
 }
+SDG_REFERENCE = re.compile(r"\b(?:SDGs?|goals?)\s*[-#]?\s*(1[0-7]|[1-9])\b", re.IGNORECASE)
 # A word of this many characters or fewer matches whole words only, as does a word in capitals
 # or in digits: "EU", "UK", "MIT", "13" name something, where "ocea" starts "ocean".
 SHORT_WORD = 2
@@ -137,9 +139,11 @@ def stems_sql(text: str, using: str) -> tuple[str, list]:
 
 
 def searched_words(text: str) -> dict[str, bool]:
-    """The words of a search, each with whether it matches whole words only (SHORT_WORD)."""
+    """The words of a search, each with whether it matches whole words only (SHORT_WORD). An
+    SDG named as "SDG 13", "SDG13" or "goal 13" is searched as its number, which the documents
+    of the records tagged with it hold."""
     words: dict[str, bool] = {}
-    for word in WORD.findall(text):
+    for word in WORD.findall(SDG_REFERENCE.sub(r" \1 ", text)):
         whole = len(word) <= SHORT_WORD or word.isdigit() or (len(word) > 1 and word.isupper())
         words[word] = words.get(word, False) or whole
     return words
@@ -214,8 +218,9 @@ def document_rows(model: type[models.Model], records: models.QuerySet) -> tuple[
             by_relation.setdefault(path.split("__")[0], []).append(path)
     for relation, paths in by_relation.items():
         alias = f"related_{relation}"
+        # As text: a path may end at a number (an SDG's).
         joined = {
-            f"text{number}": StringAgg(path, delimiter=" ", order_by=path)
+            f"text{number}": StringAgg(Cast(path, TextField()), delimiter=" ", order_by=path)
             for number, path in enumerate(paths)
         }
         grouped = records.values("pk").annotate(**joined).values_list("pk", *joined)

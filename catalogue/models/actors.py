@@ -147,6 +147,8 @@ class Actor(Record):
         ("B", "summary"),
         ("B", "parent__name"),
         ("B", "city__name"),
+        ("B", "country__name"),
+        ("B", "country__code"),
         ("C", "description"),
     )
     list_select_related = ("country", "city")

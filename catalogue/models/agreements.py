@@ -112,6 +112,8 @@ class Agreement(Record):
         ("B", "parties__name"),
         ("B", "parties__acronym"),
         ("B", "cities__name"),
+        ("B", "parties__country__name"),
+        ("B", "parties__country__code"),
         ("C", "description"),
     )
     list_prefetch_related = ("parties", "cities")

@@ -104,6 +104,7 @@ class City(Record):
         ("A", "name"),
         ("B", "summary"),
         ("B", "country__name"),
+        ("B", "country__code"),
         ("C", "description"),
     )
     list_select_related = ("country",)

@@ -187,6 +187,8 @@ class Course(Record):
         ("B", "providers__name"),
         ("B", "providers__acronym"),
         ("B", "city__name"),
+        ("B", "city__country__name"),
+        ("B", "city__country__code"),
         ("C", "description"),
     )
     list_select_related = ("city",)

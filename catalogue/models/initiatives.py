@@ -137,7 +137,11 @@ class Initiative(Record):
         ("B", "actors__name"),
         ("B", "actors__acronym"),
         ("B", "cities__name"),
+        ("B", "countries__name"),
+        ("B", "countries__code"),
         ("C", "description"),
+        # The goals' numbers, which a search for "SDG 13" looks for (catalogue.search).
+        ("C", "sdgs__number"),
     )
     list_prefetch_related = ("cities", "themes")
     link_relations = ("participations", "citations")

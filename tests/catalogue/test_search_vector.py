@@ -19,6 +19,7 @@ from catalogue.imports import import_rows
 from catalogue.models import (
     Actor,
     City,
+    Country,
     Initiative,
     InitiativeSearch,
     InitiativeSearchTerm,
@@ -375,3 +376,22 @@ def test_short_and_capitalised_words_match_whole_words(searched, found, missed):
         assert finds(records[name], searched), (searched, name)
     for name in missed:
         assert not finds(records[name], searched), (searched, name)
+
+
+def test_countries_and_sdgs_are_searched():
+    """A record is found by the names and codes of its countries (an actor by its own, an
+    initiative by those it involves), and an initiative by the SDGs it is tagged with, however
+    a reader writes them."""
+    netherlands = Country.objects.get(code="NL")
+    ministry = ActorFactory(name="Ministry of Infrastructure", summary="", country=netherlands)
+    initiative = InitiativeFactory(name="Adaptation office", summary="")
+    initiative.countries.add(netherlands)
+    initiative.sdgs.add(13)
+    other = InitiativeFactory(name="Goal 130 network", summary="")
+    other.sdgs.add(1, 3)
+    for searched in ("Netherlands", "netherlands ministry", "NL"):
+        assert finds(ministry, searched), searched
+    for searched in ("Netherlands", "NL adaptation", "SDG 13", "sdg13", "Goal 13", "SDG-13"):
+        assert finds(initiative, searched), searched
+    for searched in ("SDG 13", "SDG 1", "SDG 3"):
+        assert finds(other, searched) == (searched != "SDG 13"), searched
