@@ -40,6 +40,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Exists, FloatField, OuterRef, Q, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 # PostgreSQL's English configuration, leaving out accents and keeping stop words (migration 0017).
 SEARCH_CONFIG = "sciplo_english"
@@ -162,6 +164,27 @@ def distinct_stems(text: str) -> dict[str, bool]:
         for found in stems_of(word):
             stems[found] = stems.get(found, False) or whole
     return stems
+
+
+def highlighted(text: str, query: str) -> SafeString:
+    """`text` escaped, with each word a search for `query` matches in it marked (`<mark>`): a
+    word whose stem one of the search's stems starts (or is, for a word matching whole words)."""
+    stems = distinct_stems(str(query)) if query else {}
+    if not stems or not text:
+        return escape(text)
+    pieces, written = [], 0
+    for found in WORD.finditer(text):
+        word_stems = stems_of(found.group())
+        if any(
+            word_stem == stem or (not whole and word_stem.startswith(stem))
+            for word_stem in word_stems
+            for stem, whole in stems.items()
+        ):
+            pieces += [escape(text[written : found.start()]), "<mark>", escape(found.group())]
+            pieces.append("</mark>")
+            written = found.end()
+    pieces.append(escape(text[written:]))
+    return mark_safe("".join(pieces))
 
 
 def stems_of(text: str) -> list[str]:

@@ -26,6 +26,7 @@ from django.utils.html import escape
 from jinja2 import Environment
 
 from catalogue.addresses import path_of, path_to
+from catalogue.search import highlighted
 
 # What `render_value_in_context` reads of a Django template context: settings' time zone and
 # localisation, and autoescaping on.
@@ -41,6 +42,7 @@ def environment(**options) -> Environment:
         capfirst=defaultfilters.capfirst,
         date=date,
         floatformat=defaultfilters.floatformat,
+        highlight=highlighted,
         join=defaultfilters.join,
         json_script=defaultfilters.json_script,
         linebreaks=defaultfilters.linebreaks_filter,

@@ -104,6 +104,8 @@ class RecordListView(RememberedPageMixin, TemplateView):
             per_page=per_page,
             page_sizes=PAGE_SIZES,
             hidden_fields=self.kept_fields("q", "sort", "per_page"),
+            # The words the rows mark, as the search matched them.
+            searched=self.data.get("q", ""),
             range_fields={
                 facet.param: self.kept_fields(*facet.params)
                 for facet in self.filterset_class.facets

@@ -118,6 +118,8 @@ def test_search_sort_and_paging(client, page):
         names, reverse=True
     )
     assert client.get(url, {"page": 99}).status_code == 404
+    # The rows mark the words the search matched.
+    assert "<mark>Zebra</mark> unique token" in response.content.decode()
 
 
 def missing_or_value(field, rank: int) -> dict:

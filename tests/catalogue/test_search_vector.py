@@ -30,6 +30,7 @@ from catalogue.search import (
     SEARCH_CONFIG,
     document_rows,
     document_texts,
+    highlighted,
     search_model,
     search_ranks,
     searched_models,
@@ -395,3 +396,21 @@ def test_countries_and_sdgs_are_searched():
         assert finds(initiative, searched), searched
     for searched in ("SDG 13", "SDG 1", "SDG 3"):
         assert finds(other, searched) == (searched != "SDG 13"), searched
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "marked"),
+    [
+        (
+            "Oceans & the <Adaptation> Centre",
+            "ocean adapt",
+            "<mark>Oceans</mark> &amp; the &lt;<mark>Adaptation</mark>&gt; Centre",
+        ),
+        ("EU and European offices", "EU", "<mark>EU</mark> and European offices"),
+        ("Observatoire de Genève", "geneve", "Observatoire de <mark>Genève</mark>"),
+        ("Goal 13 and 130", "SDG 13", "Goal <mark>13</mark> and 130"),
+        ("Nothing here", "", "Nothing here"),
+    ],
+)
+def test_results_mark_the_words_the_search_matched(text, query, marked):
+    assert highlighted(text, query) == marked
