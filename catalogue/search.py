@@ -26,6 +26,7 @@ happens. Writes that send no signals (bulk_create, fixtures loaded raw, queryset
 themselves, or `manage.py update_search_vectors` afterwards.
 """
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -190,11 +191,16 @@ def highlighted(text: str, query: str) -> SafeString:
 def stems_of(text: str) -> list[str]:
     """The stems of the words of `text`, in order, case and accents left out: how SQLite's
     documents and searches are stemmed."""
+    return [stem(word) for word in WORD.findall(folded(text))]
+
+
+def folded(text: str) -> str:
+    """`text` in lower case without accents."""
     text = text.casefold()
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return [stem(word) for word in WORD.findall(text)]
+    return text
 
 
 def term_scores(texts: list[str]) -> dict[str, float]:
@@ -518,3 +524,62 @@ def matches(found: list[tuple], *, ranked: bool, binary: bool) -> tuple[np.ndarr
     scores = np.concatenate([read(row[1], np.float64) for row in found])
     ranks = np.bincount(np.concatenate(ids), weights=scores, minlength=size) / len(found)
     return matched, ranks[matched]
+
+
+def suggestion(kinds: Iterable[type[models.Model]], text: str, *, using: str) -> str | None:
+    """A search like `text` that finds something among the published records of `kinds`, for
+    a search that found nothing: each word that matches no record's term replaced by the most
+    alike word of their names and acronyms (pg_trgm's similarity on PostgreSQL, difflib's on
+    SQLite), or None when no word could be."""
+    kinds = list(kinds)
+    words = WORD.findall(SDG_REFERENCE.sub(r" \1 ", text))
+    corrected = []
+    for word in words:
+        found = any(len(search_ranks(kind, word, ranked=False, using=using)[0]) for kind in kinds)
+        corrected.append(word if found else (closest_word(kinds, word, using=using) or word))
+    return " ".join(corrected) if corrected != words else None
+
+
+# How alike a word of the names must be to a searched word to be suggested for it: pg_trgm's
+# share of trigrams, difflib's share of matching characters (which scores alike words higher).
+SIMILAR_WORD = {"postgresql": 0.4, "sqlite": 0.75}
+
+
+def closest_word(kinds: list[type[models.Model]], word: str, *, using: str) -> str | None:
+    """The word of the published records' names and acronyms most like `word` (case and
+    accents aside), if one is alike enough."""
+    word = folded(word)
+    vendor = connections[using].vendor
+    texts = [
+        kind._default_manager.db_manager(using).published().values_list(field.name)
+        for kind in kinds
+        for field in kind._meta.fields
+        if field.name in ("name", "acronym")
+    ]
+    if vendor == "postgresql":
+        selects, params = [], []
+        for names in texts:
+            sql, names_params = names.query.sql_with_params()
+            selects.append(
+                "SELECT regexp_split_to_table(lower(unaccent(source.text)), '[^[:alnum:]]+') "
+                f"AS word FROM ({sql}) AS source (text)"
+            )
+            params += names_params
+        with connections[using].cursor() as cursor:
+            cursor.execute(
+                f"SELECT word FROM ({' UNION '.join(selects)}) AS vocabulary "
+                "WHERE length(word) > 2 AND similarity(word, %s) >= %s "
+                "ORDER BY similarity(word, %s) DESC, word LIMIT 1",
+                [*params, word, SIMILAR_WORD[vendor], word],
+            )
+            found = cursor.fetchone()
+        return found[0] if found else None
+    vocabulary = {
+        name_word
+        for names in texts
+        for (text,) in names
+        for name_word in WORD.findall(folded(text or ""))
+        if len(name_word) > 2
+    }
+    close = difflib.get_close_matches(word, sorted(vocabulary), n=1, cutoff=SIMILAR_WORD[vendor])
+    return close[0] if close else None

@@ -14,6 +14,7 @@ from catalogue.facets import DecadeFacet, with_changes
 from catalogue.index import SelectedRecords, in_order, index_for
 from catalogue.models import Actor, Agreement, City, Course, Initiative
 from catalogue.revision import RememberedPageMixin
+from catalogue.search import suggestion
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_FORMATS = ("csv", "json")
@@ -106,6 +107,7 @@ class RecordListView(RememberedPageMixin, TemplateView):
             hidden_fields=self.kept_fields("q", "sort", "per_page"),
             # The words the rows mark, as the search matched them.
             searched=self.data.get("q", ""),
+            suggested=self.suggested(total),
             range_fields={
                 facet.param: self.kept_fields(*facet.params)
                 for facet in self.filterset_class.facets
@@ -118,6 +120,17 @@ class RecordListView(RememberedPageMixin, TemplateView):
             },
         )
         return context
+
+    def suggested(self, total: int) -> dict[str, str] | None:
+        """For a search that found nothing, a search with its unknown words corrected (`q`) and
+        the same page searching it (`url`), if any could be."""
+        text = self.data.get("q", "").strip()
+        if total or not text:
+            return None
+        suggested = suggestion([self.model], text, using=self.model.objects.db)
+        if not suggested:
+            return None
+        return {"q": suggested, "url": "?" + with_changes(self.data, q=[suggested])}
 
     def shown(self, facet, selection) -> ShownValues:
         every = facet.param in self.data.getlist("facet_all")

@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from catalogue import faults, filters
 from catalogue.index import in_order, index_for
 from catalogue.models import Course, Publication, Theme
+from catalogue.search import suggestion
 
 # Each kind of record, by its list's FilterSet, in the order the pages show them.
 SEARCHED = (
@@ -77,11 +78,16 @@ class SearchView(TemplateView):
                         "records": in_order(records)(best) if best else [],
                     }
                 )
+        total = sum(group["total"] for group in groups)
         context.update(
             q=text,
             site_search_q=text,
             groups=groups,
-            total=sum(group["total"] for group in groups),
+            total=total,
+            # For a search that found nothing, one with its unknown words corrected.
+            suggested=suggestion(RECORD_MODELS, text, using=RECORD_MODELS[0].objects.db)
+            if text and not total
+            else None,
         )
         return context
 

@@ -34,6 +34,7 @@ from catalogue.search import (
     search_model,
     search_ranks,
     searched_models,
+    suggestion,
     term_scores,
     terms_model,
 )
@@ -414,3 +415,26 @@ def test_countries_and_sdgs_are_searched():
 )
 def test_results_mark_the_words_the_search_matched(text, query, marked):
     assert highlighted(text, query) == marked
+
+
+@pytest.mark.usefixtures("empty_catalogue")
+def test_a_search_that_finds_nothing_suggests_one_that_does(client):
+    """A misspelt word is replaced by the most alike word of the published names (pg_trgm on
+    PostgreSQL, difflib on SQLite), on the global search and on the list, whose link keeps its
+    other filters; words that match stay as they are, and nothing is suggested for gibberish."""
+    InitiativeFactory(name="Geneva Science Anticipator", summary="")
+    InitiativeFactory(name="Hidden Anticipatory Draft", summary="", publication="draft")
+    assert suggestion([Initiative], "anticpator geneva", using=connection.alias) == (
+        "anticipator geneva"
+    )
+    assert suggestion([Initiative], "geneva", using=connection.alias) is None
+    assert suggestion([Initiative], "qxzvwk", using=connection.alias) is None
+
+    page = client.get("/search/", {"q": "Anticpator"}).content.decode()
+    assert 'Did you mean <a href="?q=anticipator">anticipator</a>?' in page
+    listed = client.get("/initiatives/", {"q": "sciense", "status": "active"})
+    assert listed.context["suggested"] == {
+        "q": "science",
+        "url": "?q=science&status=active",
+    }
+    assert client.get("/initiatives/", {"q": "science"}).context["suggested"] is None
