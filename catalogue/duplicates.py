@@ -11,7 +11,7 @@ Two rules find them, on any model of records:
 - **Acronyms.** "GESDA" is an acronym of "Geneva Science and Diplomacy Anticipator": it splits
   into consecutive non-empty prefixes of the name's significant words, in order, GE(neva)
   S(cience) D(iplomacy) A(nticipator), a stop word ("and", "of", "the" …) giving a prefix or
-  nothing. A short one-word name, or an actor's acronym, is tried against the records whose name
+  nothing. A short one-word name, or a record's acronym, is tried against the records whose name
   starts with its first letter and holds its other letters in order; a name of several words is
   tried the other way, against the records whose one-word name, or acronym, is made of its
   letters. Two records with the same acronym are likely duplicates too.
@@ -151,7 +151,7 @@ def likely_duplicates(
     exclude_pk=None,
     limit: int = 5,
 ) -> list[LikelyDuplicate]:
-    """Records of `model` that `name` (and `acronym`, for an actor) probably duplicates, best
+    """Records of `model` that `name` (and `acronym`) probably duplicates, best
     first: at most `limit`, never the record `exclude_pk`."""
     normalised = normalise(name)
     if not normalised:
@@ -217,7 +217,6 @@ def acronym_matches(
 ) -> list[tuple[object, float, MatchReason]]:
     """(pk, score, reason) of the records related by an acronym to the normalised name (or the
     compacted acronym) of a new record."""
-    has_acronym = any(field.name == "acronym" for field in queryset.model._meta.fields)
     words = tuple(normalised.split())
     typed_acronyms = {
         letters
@@ -227,24 +226,19 @@ def acronym_matches(
     spelled_out = words if sum(word not in STOP_WORDS for word in words) >= 2 else ()
     candidates = Q()
     for letters in typed_acronyms:
-        candidates |= Q(name__iregex="^" + ".*".join(letters))
-        if has_acronym:
-            candidates |= Q(acronym__iexact=letters)
+        candidates |= Q(name__iregex="^" + ".*".join(letters)) | Q(acronym__iexact=letters)
     if spelled_out:
         initials = "".join(sorted(possible_initials(words)))
         letters_of_name = "".join(sorted(set("".join(words))))
         made_of_its_letters = f"^[{initials}][{letters_of_name}]{{1,{LONGEST_ACRONYM - 1}}}$"
-        candidates |= Q(name__iregex=made_of_its_letters)
-        if has_acronym:
-            candidates |= Q(acronym__iregex=made_of_its_letters)
+        candidates |= Q(name__iregex=made_of_its_letters) | Q(acronym__iregex=made_of_its_letters)
     if not candidates:
         return []
-    fields = ("pk", "name", "acronym") if has_acronym else ("pk", "name")
     matches = []
-    for pk, name, *candidate_acronym in queryset.filter(candidates).values_list(*fields):
-        match = acronym_match(
-            typed_acronyms, spelled_out, name, candidate_acronym[0] if has_acronym else ""
-        )
+    for pk, name, candidate_acronym in queryset.filter(candidates).values_list(
+        "pk", "name", "acronym"
+    ):
+        match = acronym_match(typed_acronyms, spelled_out, name, candidate_acronym)
         if match is not None:
             matches.append((pk, *match))
     return matches

@@ -147,7 +147,7 @@ class Derived:
 @dataclass(frozen=True)
 class Names:
     """The records related through the to-many `relation`, by name: published ones only when
-    they are records, each once, in their model's order, joined by `NAME_SEPARATOR`. An actor is
+    they are records, each once, in their model's order, joined by `NAME_SEPARATOR`. A record is
     named with its acronym, as it reads everywhere. Read from a query of their own as the rows
     go by (`NamesInOrder`)."""
 
@@ -162,6 +162,8 @@ Column = tuple[str, Field | Derived | Names]
 RECORD_COLUMNS: tuple[Column, ...] = (
     ("slug", Field("slug")),
     ("name", Field("name")),
+    ("acronym", Field("acronym")),
+    ("alternative_names", Field("alternative_names")),
     ("summary", Field("summary")),
 )
 TRAILING_COLUMNS: tuple[Column, ...] = (
@@ -194,7 +196,6 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
     Actor: (
         ("kind", Label("kind")),
         ("sector", Derived(("kind",), sector_label)),
-        ("acronym", Field("acronym")),
         ("country", Field("country__name")),
         ("city", PublishedName("city")),
         ("founded", Field("founded")),
@@ -347,14 +348,14 @@ def related_names(model: type[models.Model], relation: str, using: str) -> Itera
     links = through._default_manager.db_manager(using).all()
     if issubclass(related, Record):
         links = links.filter(**{f"{target}__publication": Publication.PUBLISHED})
-    acronym = f"{target}__acronym" if related is Actor else f"{target}__name"
+    acronym = f"{target}__acronym" if issubclass(related, Record) else f"{target}__name"
     (order,) = related._meta.ordering
     columns = (f"{source}_id", f"{target}__{order}", f"{target}__pk", f"{target}__name", acronym)
     return in_chosen_order(links.values_list(*columns).distinct(), model, using, then=2)
 
 
 def display(model: type[models.Model], name: str, acronym: str) -> str:
-    return f"{name} ({acronym})" if model is Actor and acronym else name
+    return f"{name} ({acronym})" if issubclass(model, Record) and acronym else name
 
 
 def rows(origin: str, model: type[models.Model], ids: list, *, using: str) -> Iterator[list]:

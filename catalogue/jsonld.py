@@ -144,6 +144,11 @@ def described(
             "@type": schema_type(record),
             "@id": request.build_absolute_uri(record.get_absolute_url()),
             "name": record.name,
+            "alternateName": [
+                name
+                for name in (record.acronym, *record.alternative_names.splitlines())
+                if name.strip()
+            ],
             "description": record.summary or record.description,
             "url": record.website,
             "sameAs": [identity for identity in (wikidata, *same_as) if identity],
@@ -171,7 +176,6 @@ def actor(request: HttpRequest, actor: Actor) -> dict[str, object]:
         request,
         actor,
         same_as=[f"https://ror.org/{actor.ror_id}"] if actor.ror_id else [],
-        alternateName=actor.acronym,
         foundingDate=iso(actor.founded),
         parentOrganization=reference(request, actor.parent),
         subOrganization=references(request, actor.children.all()),

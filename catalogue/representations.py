@@ -126,6 +126,8 @@ CITATIONS = Links("citations", "source", ("locator",))
 RECORD_FIELDS = (
     "slug",
     "name",
+    "acronym",
+    "alternative_names",
     "summary",
     "description",
     "website",
@@ -349,7 +351,6 @@ REPRESENTATIONS = {
         fields=(
             "kind",
             "sector",
-            "acronym",
             "country",
             "city",
             "parent",

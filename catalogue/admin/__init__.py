@@ -46,7 +46,7 @@ admin.site.site_header = "Sciplo curation"
 admin.site.site_title = "Sciplo curation"
 admin.site.index_title = "Catalogue"
 
-RECORD_FIELDS_BEFORE = ("name", "slug", "summary", "description")
+RECORD_FIELDS_BEFORE = ("name", "acronym", "alternative_names", "slug", "summary", "description")
 RECORD_FIELDS_AFTER = ("website", website_check, "wikidata_id")
 
 
@@ -98,7 +98,7 @@ class RecordAdmin(
     """What every record's admin shares; subclasses add their own columns, filters and inlines."""
 
     form = RecordAdminForm
-    search_fields = ("name", "slug", "summary")
+    search_fields = ("name", "acronym", "alternative_names", "slug", "summary")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at", "updated_at", website_check)
     list_filter = ("publication",)
@@ -218,11 +218,8 @@ class ActorAdmin(RecordAdmin):
     list_display = ("name", "acronym", "kind", "sector", "country", "parent", "publication")
     list_filter = ("publication", "kind", "country__region")
     list_select_related = ("country", "parent")
-    search_fields = (*RecordAdmin.search_fields, "acronym")
     autocomplete_fields = ("country", "city", "parent")
-    fieldsets = record_fieldsets(
-        "kind", "acronym", "country", "city", "parent", "founded", "ror_id"
-    )
+    fieldsets = record_fieldsets("kind", "country", "city", "parent", "founded", "ror_id")
     inlines = (ActorCitationInline,)
 
     @admin.display(description="sector")

@@ -126,7 +126,7 @@ class RecordAdminForm(forms.ModelForm):
         )
 
     def check_likely_duplicates(self, cleaned_data) -> None:
-        """Refuses a new name (or an actor's acronym) close to an existing record's, unless the
+        """Refuses a new name (or acronym) close to an existing record's, unless the
         curator ticked `save_despite_duplicates` after seeing them."""
         name = cleaned_data.get("name")
         name_is_new = self.instance._state.adding or {"name", "acronym"} & set(self.changed_data)

@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from catalogue.models.base import (
+    NAMES,
     Citation,
     Record,
     RecordManager,
@@ -19,7 +20,6 @@ from catalogue.models.base import (
 )
 from catalogue.models.courses import ProviderRole
 from catalogue.models.initiatives import ParticipationRole
-from catalogue.models.text import single_line
 
 
 class Sector(models.TextChoices):
@@ -112,7 +112,6 @@ class ActorQuerySet(RecordQuerySet):
 
 class Actor(Record):
     kind = models.CharField(max_length=20, choices=ActorKind.choices, db_index=True)
-    acronym = models.CharField(max_length=30, blank=True, db_index=True, validators=[single_line])
     country = models.ForeignKey(
         "catalogue.Country", on_delete=models.PROTECT, null=True, blank=True
     )
@@ -142,8 +141,7 @@ class Actor(Record):
     objects = RecordManager.from_queryset(ActorQuerySet)()
 
     search_fields = (
-        ("A", "name"),
-        ("A", "acronym"),
+        *NAMES,
         ("B", "summary"),
         ("B", "parent__name"),
         ("B", "city__name"),

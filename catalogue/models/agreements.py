@@ -4,6 +4,7 @@ from django.db import models
 
 from catalogue.models.actors import ActorKind
 from catalogue.models.base import (
+    NAMES,
     Citation,
     Record,
     RecordManager,
@@ -107,7 +108,7 @@ class Agreement(Record):
     ended = PartialDateProperty("ended_on")
 
     search_fields = (
-        ("A", "name"),
+        *NAMES,
         ("B", "summary"),
         ("B", "parties__name"),
         ("B", "parties__acronym"),

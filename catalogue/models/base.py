@@ -196,6 +196,10 @@ wikidata_id_validator = RegexValidator(
 )
 
 
+# What a record is called, each name searched as much as the first ("A").
+NAMES = (("A", "name"), ("A", "acronym"), ("A", "alternative_names"))
+
+
 class Record(models.Model):
     """Fields and behaviour shared by actors, initiatives, courses, agreements and cities.
 
@@ -211,6 +215,12 @@ class Record(models.Model):
         help_text="Stable identifier used in URLs and the API; do not change once published.",
     )
     name = models.CharField(max_length=255, db_index=True, validators=[single_line])
+    acronym = models.CharField(max_length=30, blank=True, db_index=True, validators=[single_line])
+    alternative_names = models.TextField(
+        blank=True,
+        validators=[multi_line],
+        help_text="Other names and spellings the record is known by, one a line.",
+    )
     summary = models.TextField(
         max_length=600,
         blank=True,
@@ -244,7 +254,7 @@ class Record(models.Model):
     objects = RecordManager()
 
     # Where `search()` looks: (weight, path) pairs, "A" for names down to "C" for long text.
-    search_fields = (("A", "name"), ("B", "summary"), ("C", "description"))
+    search_fields = (*NAMES, ("B", "summary"), ("C", "description"))
     # What a list row shows besides the record's own fields (see `RecordQuerySet.for_list`).
     list_select_related: tuple[str, ...] = ()
     list_prefetch_related: tuple[str, ...] = ()

@@ -9,6 +9,7 @@ from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.actors import Actor
 from catalogue.models.agreements import Agreement, AgreementParty
 from catalogue.models.base import (
+    NAMES,
     Citation,
     Publication,
     Record,
@@ -101,7 +102,7 @@ class City(Record):
     objects = RecordManager.from_queryset(CityQuerySet)()
 
     search_fields = (
-        ("A", "name"),
+        *NAMES,
         ("B", "summary"),
         ("B", "country__name"),
         ("B", "country__code"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.base import (
+    NAMES,
     Citation,
     Record,
     RecordManager,
@@ -182,7 +183,7 @@ class Course(Record):
     objects = RecordManager.from_queryset(CourseQuerySet)()
 
     search_fields = (
-        ("A", "name"),
+        *NAMES,
         ("B", "summary"),
         ("B", "providers__name"),
         ("B", "providers__acronym"),

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.base import (
+    NAMES,
     Citation,
     Record,
     RecordManager,
@@ -132,7 +133,7 @@ class Initiative(Record):
     objects = RecordManager.from_queryset(InitiativeQuerySet)()
 
     search_fields = (
-        ("A", "name"),
+        *NAMES,
         ("B", "summary"),
         ("B", "actors__name"),
         ("B", "actors__acronym"),

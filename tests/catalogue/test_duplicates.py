@@ -66,10 +66,14 @@ def test_an_acronym_must_spell_every_significant_word(acronym, name):
     assert not is_acronym_of(acronym, name)
 
 
-def test_an_acronym_finds_the_name_it_stands_for():
+@pytest.mark.usefixtures("empty_catalogue")
+def test_an_acronym_finds_the_name_it_stands_for_and_the_same_acronym():
+    InitiativeFactory(slug="spelled", name="Geneva Science and Diplomacy Anticipator")
     assert found(likely_duplicates(Initiative, "GESDA")) == [
-        ("gesda", MatchReason.ACRONYM_OF_ITS_NAME)
+        ("spelled", MatchReason.ACRONYM_OF_ITS_NAME)
     ]
+    Initiative.objects.filter(slug="spelled").update(acronym="GESDA")
+    assert found(likely_duplicates(Initiative, "GESDA")) == [("spelled", MatchReason.SAME_ACRONYM)]
 
 
 def test_a_name_finds_the_record_named_by_its_acronym():
@@ -412,7 +416,7 @@ def test_the_hint_lists_likely_duplicates_as_json(curator_client, django_assert_
         "duplicates": [
             {
                 "name": "Geneva Science and Diplomacy Anticipator",
-                "reason": "acronym of its name",
+                "reason": "same acronym",
                 "publication": "published",
                 "url": change_url(gesda),
             }

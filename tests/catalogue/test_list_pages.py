@@ -427,3 +427,32 @@ def test_a_range_of_years_is_chosen_from_and_to_in_the_page(client, page):
     assert response.status_code == 400
     errors = response.context["filterset"].errors
     assert low in errors and high in errors
+
+
+@pytest.mark.parametrize("page", LIST_PAGES, ids=IDS)
+def test_every_kind_has_an_acronym_and_other_names_shown_searched_and_exported(client, page):
+    record = page.factory(
+        name="Quillwort Observatory",
+        acronym="QWO",
+        alternative_names="Observatoire des Isoètes\nQuillwort Station",
+    )
+    url = reverse(page.url_name)
+    for searched in ("QWO", "isoetes", "quillwort station"):
+        found = client.get(url, {"q": searched}).context["page"]
+        assert [row.slug for row in found] == [record.slug], searched
+    text = client.get(record.get_absolute_url()).content.decode()
+    assert "<dt>Acronym</dt><dd>QWO</dd>" in text
+    assert "<dt>Also known as</dt><dd>Observatoire des Isoètes; Quillwort Station</dd>" in text
+    listed = client.get(url, {"q": "QWO"}).content.decode()
+    assert '<abbr class="acronym" title="Quillwort Observatory"><mark>QWO</mark></abbr>' in listed
+    data = client.get(record.get_absolute_url(), {"format": "json"}).json()
+    assert (data["acronym"], data["alternative_names"]) == ("QWO", record.alternative_names)
+    plural = page.model._meta.verbose_name_plural
+    api = client.get(f"/api/v1/{plural}/{record.slug}/").json()
+    assert (api["acronym"], api["alternative_names"]) == ("QWO", record.alternative_names)
+    exported = client.get(url, {"q": "QWO", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode())))
+    assert (rows[0]["acronym"], rows[0]["alternative_names"]) == (
+        "QWO",
+        record.alternative_names,
+    )

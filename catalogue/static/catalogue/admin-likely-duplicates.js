@@ -1,5 +1,5 @@
 // Progressive enhancement for a record's admin form: while a curator types its name (or an
-// actor's acronym), lists the existing records it probably duplicates under the field. Only a
+// acronym), lists the existing records it probably duplicates under the field. Only a
 // hint: saving the form checks again and asks for confirmation (catalogue/admin/duplicates.py).
 // Admin loads it in the page's head, hence the wait for the form.
 document.addEventListener("DOMContentLoaded", () => {
