@@ -1,4 +1,5 @@
-"""Pages of results: `count`, `next`, `previous` and `results`, plus `facets` when asked."""
+"""Pages of results: `count`, `next`, `previous` and `results`, plus `facets` when asked and a
+`suggestion` when a search found nothing."""
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -30,7 +31,7 @@ class Pagination(PageNumberPagination):
         if errors:
             raise ValidationError(errors)
 
-    def get_paginated_response(self, data, facets=None):
+    def get_paginated_response(self, data, facets=None, suggestion=None):
         body = {
             "count": self.page.paginator.count,
             "next": self.get_next_link(),
@@ -39,12 +40,19 @@ class Pagination(PageNumberPagination):
         }
         if facets is not None:
             body["facets"] = facets
+        if suggestion is not None:
+            body["suggestion"] = suggestion
         return Response(body)
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["properties"]["count"]["description"] = "The number of results, on every page."
         response["properties"]["next"]["description"] = "The next page's address; null on the last."
+        response["properties"]["suggestion"] = {
+            "type": "string",
+            "description": "When `q` found nothing: a search with its unknown words replaced by "
+            "the most alike words of the published names, if any could be.",
+        }
         response["properties"]["facets"] = {
             "type": "object",
             "description": "With `facets`: for each facet named, its values, each with the number "

@@ -29,6 +29,7 @@ from catalogue.index import SelectedRecords, Selection, index_for
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
 from catalogue.models.base import REACHABLE
 from catalogue.representations import find, representations
+from catalogue.search import suggestion
 
 
 class RecordInUse(APIException):
@@ -143,7 +144,17 @@ class RecordViewSet(
             ) from None
 
     def get_paginated_response(self, data):
-        return self.paginator.get_paginated_response(data, facets=self.facets())
+        return self.paginator.get_paginated_response(
+            data, facets=self.facets(), suggestion=self.suggestion()
+        )
+
+    def suggestion(self) -> str | None:
+        """For a search that found nothing, one with its unknown words corrected, if any could
+        be (catalogue.search.suggestion)."""
+        text = self.request.query_params.get("q", "").strip()
+        if self.selection.total or not text:
+            return None
+        return suggestion([self.model], text, using=self.get_queryset().db)
 
     def facets(self):
         """The facets named in `?facets=`, or None when none is asked for."""

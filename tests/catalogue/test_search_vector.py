@@ -438,3 +438,6 @@ def test_a_search_that_finds_nothing_suggests_one_that_does(client):
         "url": "?q=science&status=active",
     }
     assert client.get("/initiatives/", {"q": "science"}).context["suggested"] is None
+    api = client.get("/api/v1/initiatives/", {"q": "sciense"}).json()
+    assert (api["count"], api["suggestion"]) == (0, "science")
+    assert "suggestion" not in client.get("/api/v1/initiatives/", {"q": "science"}).json()
