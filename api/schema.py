@@ -263,13 +263,16 @@ class ApiSchema(AutoSchema):
         ]
 
     def read_headers(self) -> list[OpenApiParameter]:
+        if not hasattr(self.view, "get_queryset"):
+            # A view of no records (the names a search box offers) sends none of these.
+            return []
+        model = get_view_model(self.view)
         headers = [
             ("ETag", "A hash of the body: send it back in `If-None-Match` to get a 304 if the "
              "body is unchanged."),
             ("Cache-Control", "`public, max-age=…` for anonymous readers, `private, no-cache` "
              "for authenticated ones."),
         ]  # fmt: skip
-        model = get_view_model(self.view)
         if not self._is_list_view() and any(f.name == "updated_at" for f in model._meta.fields):
             headers.append(
                 ("Last-Modified", "When the record was last saved; `If-Modified-Since` with it "
@@ -310,7 +313,7 @@ class ApiSchema(AutoSchema):
                 (status, media_type): BODY_OF_FORMAT.get(media_type, serializers)
                 for media_type in self.map_renderers("media_type")
             }
-        if self.method == "GET":
+        if self.method == "GET" and hasattr(self.view, "get_queryset"):
             responses[304] = OpenApiResponse(
                 description="Not modified: the body would be the one `If-None-Match` or "
                 "`If-Modified-Since` names."

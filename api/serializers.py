@@ -464,3 +464,16 @@ class SourceSerializer(ThemeSerializer):
             "accessed_on",
             "note",
         )
+
+
+class NameSerializer(serializers.Serializer):
+    """A record a search box offers: its kind, name, acronym and page."""
+
+    type = serializers.CharField()
+    name = serializers.CharField()
+    acronym = serializers.CharField()
+    url = serializers.URLField()
+
+
+class NamesSerializer(serializers.Serializer):
+    results = NameSerializer(many=True)

@@ -44,5 +44,6 @@ urlpatterns = [
         ),
         name="redoc",
     ),
+    path("names/", views.NamesView.as_view(), name="names"),
     path("", include(router.urls)),
 ]

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from django.db.models import ProtectedError
 from django.http import Http404
 from django_filters.utils import translate_validation
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from api import serializers
 from api.http import (
@@ -25,7 +27,7 @@ from api.http import (
 )
 from api.renderers import CSVRenderer, FormatsMixin, JSONLDRenderer
 from catalogue import filters
-from catalogue.index import SelectedRecords, Selection, index_for
+from catalogue.index import SelectedRecords, Selection, index_for, search_every_kind
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
 from catalogue.models.base import REACHABLE
 from catalogue.representations import find, representations
@@ -241,3 +243,36 @@ class SourceViewSet(ReferenceViewSet):
     queryset = Source.objects.order_by("title")
     serializer_class = serializers.SourceSerializer
     lookup_field = "slug"
+
+
+# How many records of each kind a type-ahead offers, and the longest text it looks for.
+NAMES_PER_KIND = 3
+LONGEST_NAME_SEARCH = 200
+
+
+@extend_schema(parameters=[OpenApiParameter("q", str, description="The words typed so far.")])
+class NamesView(APIView):
+    """Published records whose names a search for `q` finds, the best few of each kind, as the
+    site's search finds them: what a search box offers while a reader types."""
+
+    serializer_class = serializers.NamesSerializer
+
+    def get(self, request):
+        text = request.query_params.get("q", "").strip()
+        if len(text) > LONGEST_NAME_SEARCH:
+            raise ValidationError({"q": [f"Give at most {LONGEST_NAME_SEARCH} characters."]})
+        found = search_every_kind(filters.RECORD_FILTERSETS, text, NAMES_PER_KIND) if text else []
+        return Response(
+            {
+                "results": [
+                    {
+                        "type": str(kind.model._meta.verbose_name),
+                        "name": record.name,
+                        "acronym": record.acronym,
+                        "url": request.build_absolute_uri(record.get_absolute_url()),
+                    }
+                    for kind in found
+                    for record in kind.best
+                ]
+            }
+        )

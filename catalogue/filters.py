@@ -504,3 +504,13 @@ class CityFilterSet(CatalogueFilterSet):
     class Meta:
         model = City
         fields = []
+
+
+# Each kind of record, by its list's FilterSet, in the order the pages show them.
+RECORD_FILTERSETS = (
+    InitiativeFilterSet,
+    ActorFilterSet,
+    CourseFilterSet,
+    AgreementFilterSet,
+    CityFilterSet,
+)

@@ -500,3 +500,28 @@ def in_order(queryset: models.QuerySet) -> Callable[[list[int]], list[models.Mod
         return [found[pk] for pk in ids if pk in found]
 
     return load
+
+
+@dataclass
+class FoundKind:
+    """What a search found of one kind of record: how many, and the best of them."""
+
+    model: type[models.Model]
+    total: int
+    best: list
+
+
+def search_every_kind(filterset_classes, text: str, best: int) -> list[FoundKind]:
+    """The published records of each FilterSet's kind that a search for `text` finds, counted
+    and ranked by the list index as the kind's own list finds them, with the `best` first."""
+    found = []
+    for filterset_class in filterset_classes:
+        records = filterset_class._meta.model.objects.published()
+        filterset = filterset_class({"q": text}, queryset=records)
+        filterset.is_valid()
+        selection = index_for(filterset_class, using=records.db).select(filterset)
+        ids = selection.ids(0, best)
+        found.append(
+            FoundKind(records.model, selection.total, in_order(records)(ids) if ids else [])
+        )
+    return found

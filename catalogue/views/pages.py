@@ -11,19 +11,11 @@ from django.views import defaults
 from django.views.generic import DetailView, ListView, TemplateView
 
 from catalogue import faults, filters
-from catalogue.index import in_order, index_for
+from catalogue.index import search_every_kind
 from catalogue.models import Course, Publication, Theme
 from catalogue.search import suggestion
 
-# Each kind of record, by its list's FilterSet, in the order the pages show them.
-SEARCHED = (
-    filters.InitiativeFilterSet,
-    filters.ActorFilterSet,
-    filters.CourseFilterSet,
-    filters.AgreementFilterSet,
-    filters.CityFilterSet,
-)
-RECORD_MODELS = tuple(filterset_class._meta.model for filterset_class in SEARCHED)
+RECORD_MODELS = tuple(filterset_class._meta.model for filterset_class in filters.RECORD_FILTERSETS)
 SEARCH_RESULTS_PER_TYPE = 10
 
 
@@ -62,22 +54,14 @@ class SearchView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         text = self.request.GET.get("q", "").strip()
-        groups = []
-        if text:
-            for filterset_class in SEARCHED:
-                # Found, counted and ranked by the list index, as the kind's own list finds them.
-                records = filterset_class._meta.model.objects.published()
-                filterset = filterset_class({"q": text}, queryset=records)
-                filterset.is_valid()
-                selection = index_for(filterset_class, using=records.db).select(filterset)
-                best = selection.ids(0, SEARCH_RESULTS_PER_TYPE)
-                groups.append(
-                    {
-                        "opts": records.model._meta,
-                        "total": selection.total,
-                        "records": in_order(records)(best) if best else [],
-                    }
-                )
+        groups = [
+            {"opts": found.model._meta, "total": found.total, "records": found.best}
+            for found in (
+                search_every_kind(filters.RECORD_FILTERSETS, text, SEARCH_RESULTS_PER_TYPE)
+                if text
+                else []
+            )
+        ]
         total = sum(group["total"] for group in groups)
         context.update(
             q=text,

@@ -144,3 +144,26 @@ def test_skip_to_results(page):
     expect(page.get_by_role("link", name="Skip to results")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#results")).to_be_focused()
+
+
+def test_the_search_box_offers_names_as_a_reader_types(page):
+    page.goto("/")
+    box = page.locator("#site-search-q")
+    box.press_sequentially("genev", delay=30)
+    names = page.get_by_role("listbox", name="Records whose names match")
+    expect(names).to_be_visible()
+    expect(names.get_by_role("option").first).to_contain_text("Geneva")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "site-search-name-0")
+    expect(names.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/(initiatives|actors|courses|agreements|cities)/[^/]+/$"))
+    # Escape closes the list, and Enter then searches as the plain form does.
+    page.goto("/")
+    box.press_sequentially("genev", delay=30)
+    expect(names).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(names).to_be_hidden()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=genev"))

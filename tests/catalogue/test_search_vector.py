@@ -441,3 +441,21 @@ def test_a_search_that_finds_nothing_suggests_one_that_does(client):
     api = client.get("/api/v1/initiatives/", {"q": "sciense"}).json()
     assert (api["count"], api["suggestion"]) == (0, "science")
     assert "suggestion" not in client.get("/api/v1/initiatives/", {"q": "science"}).json()
+
+
+@pytest.mark.usefixtures("empty_catalogue")
+def test_the_names_endpoint_offers_the_best_few_of_each_kind(client):
+    """What the global search box offers while a reader types: the records the site's search
+    finds, best first, a few of each kind, published only; a text too long is refused by name."""
+    for number in range(5):
+        InitiativeFactory(name=f"Quillwort initiative {number}", acronym=f"QI{number}")
+    ActorFactory(name="Quillwort society")
+    InitiativeFactory(name="Quillwort draft", publication="draft")
+    found = client.get("/api/v1/names/", {"q": "quillw"}).json()["results"]
+    assert [item["type"] for item in found] == ["initiative"] * 3 + ["actor"]
+    assert found[-1]["name"] == "Quillwort society"
+    assert found[0]["url"].startswith("http://testserver/initiatives/")
+    assert all("draft" not in item["name"] for item in found)
+    assert client.get("/api/v1/names/", {"q": ""}).json() == {"results": []}
+    refused = client.get("/api/v1/names/", {"q": "x" * 201})
+    assert refused.status_code == 400 and "q" in refused.json()["error"]["fields"]
