@@ -695,7 +695,8 @@ SIMILAR_WORD = {"postgresql": 0.4, "sqlite": 0.75}
 
 def closest_word(word: str, *, using: str) -> str | None:
     """The word most like `word` (case and accents aside), if one is alike enough, of the names
-    a reader may mean: published records' names, acronyms and other names, and countries'."""
+    a reader may mean: published records' names, acronyms and other names, and countries'. Never
+    `word` itself: a country's name that no record holds is no better."""
     word = folded(word)
     vendor = connections[using].vendor
     texts = [
@@ -716,9 +717,9 @@ def closest_word(word: str, *, using: str) -> str | None:
         with connections[using].cursor() as cursor:
             cursor.execute(
                 f"SELECT word FROM ({' UNION '.join(selects)}) AS vocabulary "
-                "WHERE length(word) > 2 AND similarity(word, %s) >= %s "
+                "WHERE length(word) > 2 AND word <> %s AND similarity(word, %s) >= %s "
                 "ORDER BY similarity(word, %s) DESC, word LIMIT 1",
-                [*params, word, SIMILAR_WORD[vendor], word],
+                [*params, word, word, SIMILAR_WORD[vendor], word],
             )
             found = cursor.fetchone()
         return found[0] if found else None
@@ -727,7 +728,7 @@ def closest_word(word: str, *, using: str) -> str | None:
         for names in texts
         for (text,) in names
         for name_word in WORD.findall(folded(text or ""))
-        if len(name_word) > 2
+        if len(name_word) > 2 and name_word != word
     }
     close = difflib.get_close_matches(word, sorted(vocabulary), n=1, cutoff=SIMILAR_WORD[vendor])
     return close[0] if close else None

@@ -8,6 +8,7 @@ from django.db import connection, models
 from catalogue.compiled import TEXT_MARKER, CompiledQuery, CompiledRecords
 from catalogue.generator import generate_catalogue
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication
+from tests.factories import InitiativeFactory
 
 KINDS = (Initiative, Actor, Course, Agreement, City)
 
@@ -81,8 +82,23 @@ def test_a_compiled_statement_is_planned_once_per_connection():
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
             [
                 'SELECT "catalogue_initiative"."slug" AS "slug" FROM "catalogue_initiative" '
-                'WHERE "catalogue_initiative"."id" = ANY($1) '
+                'WHERE "catalogue_initiative"."id" = ANY($1::int8[]) '
                 'ORDER BY "catalogue_initiative"."name" ASC'
             ],
         )
         assert cursor.fetchall() == [(7, 0)]
+
+
+@pytest.mark.usefixtures("empty_catalogue")
+def test_keys_of_any_text_reach_the_database_as_they_are():
+    """Keys go to PostgreSQL as one array written out: quotes, backslashes, commas and braces in
+    a key are the key's own."""
+    names = ['The "Quoted" Hub', "Back\\slash Lab", "Commas, braces {and} all", "NULL"]
+    for name in names:
+        InitiativeFactory(name=name)
+    query = CompiledQuery(
+        lambda keys: Initiative.objects.filter(name__in=keys).values_list("name"),
+        "default",
+        marker=TEXT_MARKER,
+    )
+    assert sorted(name for (name,) in query.rows([*names, "absent"])) == sorted(names)
