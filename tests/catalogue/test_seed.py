@@ -79,7 +79,7 @@ ACTORS = [
     "nansen-centre", "unesco", "european-union", "scitech-diplohub",
     "un-sustainable-development-solutions-network", "oecd-observatory-of-public-sector-innovation",
     "s4d4c", "house-of-lords-science-and-technology-committee",
-    "house-of-commons-science-and-technology-committee", "national-science-and-technology-council",
+    "national-science-and-technology-council",
     "icelandic-partner-china-iceland-observatory",
 ]  # fmt: skip
 COURSES = [
