@@ -1,5 +1,5 @@
 """Pages of results: `count`, `next`, `previous` and `results`, plus `facets` when asked and a
-`suggestion` when a search found nothing."""
+`suggestion` when a search took a word of `q` for a typing error."""
 
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -50,8 +50,9 @@ class Pagination(PageNumberPagination):
         response["properties"]["next"]["description"] = "The next page's address; null on the last."
         response["properties"]["suggestion"] = {
             "type": "string",
-            "description": "When `q` found nothing: a search with its unknown words replaced by "
-            "the most alike words of the published names, if any could be.",
+            "description": "When a word of `q` is held by no record: `q` with that word "
+            "replaced by the most alike word of the published names, which the results are "
+            "those of.",
         }
         response["properties"]["facets"] = {
             "type": "object",

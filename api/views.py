@@ -31,7 +31,7 @@ from catalogue.index import SelectedRecords, Selection, index_for, search_every_
 from catalogue.models import SDG, Actor, Agreement, City, Country, Course, Initiative, Source, Theme
 from catalogue.models.base import REACHABLE
 from catalogue.representations import find, representations
-from catalogue.search import suggestion
+from catalogue.search import read_search
 
 
 class RecordInUse(APIException):
@@ -151,12 +151,10 @@ class RecordViewSet(
         )
 
     def suggestion(self) -> str | None:
-        """For a search that found nothing, one with its unknown words corrected, if any could
-        be (catalogue.search.suggestion)."""
+        """`q` with each word no record holds replaced by the word searched instead, when one
+        was (catalogue.search.Search.corrections)."""
         text = self.request.query_params.get("q", "").strip()
-        if self.selection.total or not text:
-            return None
-        return suggestion([self.model], text, using=self.get_queryset().db)
+        return read_search(text, using=self.get_queryset().db).corrected_text if text else None
 
     def facets(self):
         """The facets named in `?facets=`, or None when none is asked for."""

@@ -53,6 +53,7 @@ from catalogue.models import (
     Initiative,
     Record,
     Source,
+    SynonymGroup,
     Theme,
     Version,
 )
@@ -66,6 +67,7 @@ REFERENCE_SECTIONS: dict[str, type[models.Model]] = {
     "dimensions": Dimension,
     "drivers": Driver,
     "audiences": Audience,
+    "synonyms": SynonymGroup,
     "sources": Source,
 }
 # Each kind of record refers only to kinds before it, but for a parent of its own kind: loading

@@ -1,8 +1,8 @@
 """Loading the reference data shipped in fixtures/reference/.
 
 Countries and SDGs are canonical lists: loading brings them up to date. Themes, dimensions,
-drivers and audiences are vocabularies curators may extend and edit: loading only adds the terms
-that are missing, so it never undoes a curator's edit.
+drivers, audiences and the search's synonym groups are vocabularies curators may extend and
+edit: loading only adds the terms that are missing, so it never undoes a curator's edit.
 """
 
 import csv
@@ -12,7 +12,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
-from catalogue.models import SDG, Audience, Country, Dimension, Driver, Theme
+from catalogue.models import SDG, Audience, Country, Dimension, Driver, SynonymGroup, Theme
 
 REFERENCE_DIR = settings.BASE_DIR / "fixtures" / "reference"
 VOCABULARIES = {
@@ -20,6 +20,7 @@ VOCABULARIES = {
     "dimensions.yaml": Dimension,
     "drivers.yaml": Driver,
     "audiences.yaml": Audience,
+    "synonyms.yaml": SynonymGroup,
 }
 
 

@@ -34,7 +34,7 @@ from catalogue.models import ImportJob, LinkCheck, Revision, Version
 # describe, which advance the revision; link checks show in admin only.
 UNCOUNTED = (Version, LinkCheck, ImportJob)
 
-# The token read by the current request, if it has read it.
+# What the current request keeps while it runs: the token once it has read it (`request_memo`).
 _request_token: ContextVar[dict | None] = ContextVar("request_token", default=None)
 
 
@@ -48,6 +48,12 @@ def current() -> str:
     if memo is not None:
         memo["token"] = token
     return token
+
+
+def request_memo() -> dict | None:
+    """What the current request keeps while it runs, so that it reads a thing once (None
+    outside a request): the token, and what code keys in it (a search as read)."""
+    return _request_token.get()
 
 
 @cache

@@ -6,12 +6,18 @@ acronyms or its cities' names. Every word of a search matches as the start of a 
 document, stemmed (a search for "oceans" finds "ocean"), and results are ranked by relevance,
 the weights counting.
 
+A search is read (`read_search`) into needs, one per word or per phrase a synonym group holds
+(catalogue.models.SynonymGroup), each met by any of its alternatives: the words typed, their
+synonyms, and for a word no record holds, the most alike word of the names (a typing error,
+`closest_word`). Synonyms are read at search time, not stored in documents, so a curator's edit
+counts from the next search on.
+
 Each record's document is stored, built from its fields and relations, turned inside out: one row
 per word (stemmed: a lexeme) of each record in the terms table of its kind
 (catalogue/models/search.py), with the word's share of the record's rank. A search reads the
 records and scores of the terms its words start, one index range per word; a record matches when
-it has a term of every word, and its rank is the sum of its matched terms' scores over the
-number of words. A score is `ts_rank`'s for that word alone, so a rank is `ts_rank` of the words
+it meets every need, and its rank is the sum of its matched terms' scores over the number of
+needs. A score is `ts_rank`'s for that word alone, so a rank is `ts_rank` of the words
 joined by "or" (`ts_rank` of an "and" query also weighs how far apart the words stand, which an
 index of words cannot give). Accents count for nothing ("lès" and "les" are one word).
 PostgreSQL stems the words with its `english` text-search configuration after `unaccent`
@@ -31,6 +37,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -74,13 +81,15 @@ TERM_SCORE = f"""
         SELECT {OCCURRENCE_WEIGHT} AS w, n::float8 AS n
         FROM unnest(word.weights) WITH ORDINALITY AS occurrence (weight, n)
     ) AS occurrences"""
-# The distinct lexemes of a search's words (given as an array, with an array saying which match
-# whole words only), as PostgreSQL stems them: `stem`, and `whole`. A stem that two words give
-# matches whole words if either asks it to.
+# The distinct stems of a search's words as PostgreSQL stems them, the words given as arrays: the
+# need and alternative each belongs to (`Search.words`), the word, and whether it matches whole
+# words only. A stem that two words of an alternative give matches whole words if either asks it.
 POSTGRES_STEMS = (
-    "SELECT stem, bool_or(word.whole) AS whole FROM unnest(%s::text[], %s::bool[]) AS word "
-    f"(text, whole), unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, "
-    "word.text))) AS stem GROUP BY stem"
+    "SELECT word.need, word.alternative, stem, bool_or(word.whole) AS whole "
+    "FROM unnest(%s::int[], %s::int[], %s::text[], %s::bool[]) "
+    "AS word (need, alternative, text, whole), "
+    f"unnest(tsvector_to_array(to_tsvector('{SEARCH_CONFIG}'::regconfig, word.text))) AS stem "
+    "GROUP BY word.need, word.alternative, stem"
 )
 # The terms that `stem` starts (or, `whole`, that are `stem`): one range of the terms' index,
 # ending before the first text that `stem` does not start (or before the text just after `stem`:
@@ -103,53 +112,200 @@ STEMMER = snowballstemmer.stemmer("english")
 
 
 def search(queryset: models.QuerySet, text: str) -> models.QuerySet:
-    """Records matching every word of `text`, annotated with `search_rank`: each has a term
-    starting with each stem of the words, and ranks as `search_ranks` ranks it."""
-    if not WORD.search(text):
-        return queryset.annotate(search_rank=Value(0.0))
+    """Records matching every need of a search for `text` (`read_search`), annotated with
+    `search_rank`: for each need, the record has a term starting each stem of one of its
+    alternatives; it ranks as `search_ranks` ranks it."""
     model, using = queryset.model, queryset.db
-    stems, params = stems_sql(text, using)
+    searched = read_search(text, using=using)
+    if not searched:
+        return queryset.annotate(search_rank=Value(0.0))
+    stems, params = stems_sql(searched, using)
     terms = quoted_table(terms_model(model), using)
     starting = STARTING[connections[using].vendor]
     key = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
     matching = RawSQL(
-        f"SELECT term.record_id FROM ({stems}) AS stems JOIN {terms} AS term ON {starting} "
-        f"GROUP BY term.record_id "
-        f"HAVING count(DISTINCT stem) = (SELECT count(*) FROM ({stems}) AS stems)",
-        [*params, *params],
+        f"WITH stems AS ({stems}) SELECT found.record_id FROM ("
+        "SELECT term.record_id, stems.need, stems.alternative, count(DISTINCT stems.stem) AS had "
+        f"FROM stems JOIN {terms} AS term ON {starting} "
+        "GROUP BY term.record_id, stems.need, stems.alternative) AS found JOIN ("
+        "SELECT need, alternative, count(DISTINCT stem) AS wanted FROM stems "
+        "GROUP BY need, alternative) AS wanted ON wanted.need = found.need "
+        "AND wanted.alternative = found.alternative AND wanted.wanted = found.had "
+        "GROUP BY found.record_id "
+        "HAVING count(DISTINCT found.need) = (SELECT count(DISTINCT need) FROM stems)",
+        params,
     )
     rank = RawSQL(
-        f"SELECT sum(term.score) / count(DISTINCT stem) FROM ({stems}) AS stems "
-        f"JOIN {terms} AS term ON term.record_id = {key} AND {starting}",
+        f"WITH stems AS ({stems}) SELECT sum(term.score) / (SELECT count(DISTINCT need) "
+        f"FROM stems) FROM stems JOIN {terms} AS term ON term.record_id = {key} AND {starting}",
         params,
         output_field=FloatField(),
     )
     return queryset.filter(pk__in=matching).annotate(search_rank=rank)
 
 
-def stems_sql(text: str, using: str) -> tuple[str, list]:
-    """SQL selecting the distinct stems of `text` as `stem`, with `whole` when it matches whole
-    words only, and its parameters: PostgreSQL stems them itself, as it stems its documents;
-    SQLite is given them."""
+# The words of a search's alternatives: (need, alternative, word, whole), as `Search.words` gives
+# them; and their stems: (need, alternative, stem, whole).
+WordRow = tuple[int, int, str, bool]
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search as it is run. Each word of its text, or each phrase of it that a synonym group
+    holds, is one need; a record matches when it meets every need, and meets one when it holds
+    every word of one of the need's alternatives: what was typed, its synonyms
+    (`SynonymGroup`), and for a word no record holds, the most alike word of the records' names
+    (`corrections`, typed word → word searched instead)."""
+
+    text: str
+    needs: tuple[tuple[tuple[str, ...], ...], ...]
+    corrections: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.needs)
+
+    @property
+    def corrected_text(self) -> str | None:
+        """The text with each word no record holds replaced by the word searched instead, when
+        one was."""
+        if not self.corrections:
+            return None
+        instead = dict(self.corrections)
+        return WORD.sub(lambda found: instead.get(found.group(), found.group()), self.text)
+
+    def words(self, needs: Iterable[int] | None = None) -> list[WordRow]:
+        """The words of every alternative (of the needs numbered `needs`, or of all)."""
+        return [
+            (need, number, word, matches_whole_words(word))
+            for need, alternatives in enumerate(self.needs)
+            if needs is None or need in needs
+            for number, alternative in enumerate(alternatives)
+            for word in alternative
+        ]
+
+    def stems(self, needs: Iterable[int] | None = None) -> list[WordRow]:
+        """The distinct stems of each alternative's words, as SQLite stems them: a stem
+        matches whole words only if a word giving it asks so."""
+        stems: dict[tuple[int, int, str], bool] = {}
+        for need, number, word, whole in self.words(needs):
+            for found in stems_of(word):
+                stems[need, number, found] = stems.get((need, number, found), False) or whole
+        return [(*key, whole) for key, whole in stems.items()]
+
+
+def matches_whole_words(word: str) -> bool:
+    """Whether a searched word matches whole words only, not the start of words (SHORT_WORD)."""
+    return len(word) <= SHORT_WORD or word.isdigit() or (len(word) > 1 and word.isupper())
+
+
+def read_search(text: str, *, using: str = DEFAULT_DB_ALIAS) -> Search:
+    """A search for `text` as it is run on the catalogue as it stands, read once per request
+    (a page reads it for its rows, facets, highlighting and notices). An SDG named as "SDG 13",
+    "SDG13" or "goal 13" is searched as its number, which the documents of the records tagged
+    with it hold."""
+    from catalogue import revision
+
+    memo = revision.request_memo()
+    key = ("search", str(text), using)
+    if memo is not None and key in memo:
+        return memo[key]
+    searched = read_search_afresh(str(text), using)
+    if memo is not None:
+        memo[key] = searched
+    return searched
+
+
+def read_search_afresh(text: str, using: str) -> Search:
+    """`read_search`'s reading: the synonym groups, then which words no record holds (a query
+    each), then for each of those the most alike word of the names (`closest_word`)."""
+    words = WORD.findall(SDG_REFERENCE.sub(r" \1 ", text))
+    if not words:
+        return Search(text, ())
+    synonyms = synonym_phrases(using)
+    longest = max(map(len, synonyms), default=1)
+    needs: list[tuple[tuple[str, ...], ...]] = []
+    seen: set[tuple[str, ...]] = set()
+    position = 0
+    while position < len(words):
+        length = next(
+            (
+                length
+                for length in range(min(longest, len(words) - position), 1, -1)
+                if phrase_words(" ".join(words[position : position + length])) in synonyms
+            ),
+            1,
+        )
+        typed = tuple(words[position : position + length])
+        position += length
+        phrase = phrase_words(" ".join(typed))
+        if phrase not in seen:
+            seen.add(phrase)
+            needs.append((typed, *synonyms.get(phrase, ())))
+    corrections = []
+    for need in unknown_words(Search(text, tuple(needs)), using):
+        (typed,) = needs[need][0]
+        instead = closest_word(typed, using=using)
+        if instead:
+            needs[need] = (needs[need][0], (instead,))
+            corrections.append((typed, instead))
+    return Search(text, tuple(needs), tuple(corrections))
+
+
+def phrase_words(text: str) -> tuple[str, ...]:
+    """The words of a phrase as synonym groups compare them: stemmed, case and accents left
+    out ("embassies" is "embassy")."""
+    return tuple(stems_of(text))
+
+
+def synonym_phrases(using: str) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Each phrase of the synonym groups (its words, `phrase_words`), and the words of the other
+    phrases of its group, as written."""
+    groups = apps.get_model("catalogue", "SynonymGroup")._default_manager.db_manager(using)
+    synonyms = {}
+    for group in groups.all():
+        phrases = {phrase_words(term): tuple(WORD.findall(term)) for term in group.term_list()}
+        for phrase in phrases:
+            synonyms[phrase] = tuple(words for other, words in phrases.items() if other != phrase)
+    return synonyms
+
+
+def unknown_words(searched: Search, using: str) -> list[int]:
+    """The needs of `searched` that are one word, typed, that no record of any kind holds: the
+    words a search may take for typing errors. Words matching whole words only (short words,
+    acronyms in capitals, numbers) are not among them."""
+    candidates = {
+        need
+        for need, alternatives in enumerate(searched.needs)
+        if len(alternatives) == 1
+        and len(alternatives[0]) == 1
+        and not matches_whole_words(alternatives[0][0])
+    }
+    if not candidates:
+        return []
+    stems, params = stems_sql(searched, using, candidates)
+    starting = STARTING[connections[using].vendor]
+    held = " AND ".join(
+        f"NOT EXISTS (SELECT 1 FROM {quoted_table(terms_model(model), using)} AS term "
+        f"WHERE {starting})"
+        for model in searched_models()
+    )
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT stems.need FROM ({stems}) AS stems WHERE {held}", params)
+        return sorted(need for (need,) in cursor.fetchall())
+
+
+def stems_sql(searched: Search, using: str, needs: Iterable[int] | None = None) -> tuple[str, list]:
+    """SQL selecting the distinct stems of `searched`'s alternatives (of the needs numbered
+    `needs`, or of all) as rows (need, alternative, stem, whole), and its parameters:
+    PostgreSQL stems the words itself, as it stems its documents; SQLite is given the stems."""
     if connections[using].vendor == "postgresql":
-        words = searched_words(text)
-        return POSTGRES_STEMS, [list(words), list(words.values())]
-    stems = distinct_stems(text)
-    if not stems:
-        return "SELECT NULL AS stem, NULL AS whole LIMIT 0", []
-    params = [value for pair in stems.items() for value in pair]
-    return " UNION ALL ".join(["SELECT %s AS stem, %s AS whole"] * len(stems)), params
-
-
-def searched_words(text: str) -> dict[str, bool]:
-    """The words of a search, each with whether it matches whole words only (SHORT_WORD). An
-    SDG named as "SDG 13", "SDG13" or "goal 13" is searched as its number, which the documents
-    of the records tagged with it hold."""
-    words: dict[str, bool] = {}
-    for word in WORD.findall(SDG_REFERENCE.sub(r" \1 ", text)):
-        whole = len(word) <= SHORT_WORD or word.isdigit() or (len(word) > 1 and word.isupper())
-        words[word] = words.get(word, False) or whole
-    return words
+        rows = searched.words(needs)
+        return POSTGRES_STEMS, [[row[column] for row in rows] for column in range(4)]
+    rows = searched.stems(needs)
+    if not rows:
+        return "SELECT NULL AS need, NULL AS alternative, NULL AS stem, NULL AS whole LIMIT 0", []
+    each = "SELECT %s AS need, %s AS alternative, %s AS stem, %s AS whole"
+    return " UNION ALL ".join([each] * len(rows)), [value for row in rows for value in row]
 
 
 @lru_cache(maxsize=100_000)
@@ -157,20 +313,12 @@ def stem(word: str) -> str:
     return STEMMER.stemWord(word)
 
 
-def distinct_stems(text: str) -> dict[str, bool]:
-    """The distinct stems of a search's words, as SQLite searches them, each with whether it
-    matches whole words only."""
-    stems: dict[str, bool] = {}
-    for word, whole in searched_words(text).items():
-        for found in stems_of(word):
-            stems[found] = stems.get(found, False) or whole
-    return stems
-
-
-def highlighted(text: str, query: str) -> SafeString:
-    """`text` escaped, with each word a search for `query` matches in it marked (`<mark>`): a
-    word whose stem one of the search's stems starts (or is, for a word matching whole words)."""
-    stems = distinct_stems(str(query)) if query else {}
+def highlighted(text: str, searched: Search | None) -> SafeString:
+    """`text` escaped, with each word that `searched` matches in it marked (`<mark>`): a word
+    whose stem one of the search's stems starts (or is, for a word matching whole words)."""
+    stems = (
+        {(found, whole) for _need, _number, found, whole in searched.stems()} if searched else ()
+    )
     if not stems or not text:
         return escape(text)
     pieces, written = [], 0
@@ -179,7 +327,7 @@ def highlighted(text: str, query: str) -> SafeString:
         if any(
             word_stem == stem or (not whole and word_stem.startswith(stem))
             for word_stem in word_stems
-            for stem, whole in stems.items()
+            for stem, whole in stems
         ):
             pieces += [escape(text[written : found.start()]), "<mark>", escape(found.group())]
             pieces.append("</mark>")
@@ -460,38 +608,41 @@ def drop_terms(cursor, model: type[models.Model], ids: list[int], *, using: str)
 
 
 def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: str):
-    """(ids, ranks) of every record of `model` matching every word of `text`, as two arrays (the
-    ranks all 0 unless `ranked`), or None when `text` has no word to search for (every record
-    matches, all equal).
+    """(ids, ranks) of every record of `model` matching a search for `text` (`read_search`), as
+    two arrays (the ranks all 0 unless `ranked`), or None when `text` has no word to search for
+    (every record matches, all equal).
 
-    For each stem of the words, the records and scores of the terms it starts, read from the
-    terms' index, all in one query; a record matches when it has a term of every stem, and ranks
-    the sum of its terms' scores over the number of stems. Each stem's matches come back joined
-    in the database, which numpy reads at once: a common word matches most of the catalogue, and
-    a row per match cost more than finding them."""
-    if not WORD.search(text):
+    For each stem of each need's alternatives, the records and scores of the terms it starts,
+    read from the terms' index, all in one query; `matches` combines them. Each stem's matches
+    come back joined in the database, which numpy reads at once: a common word matches most of
+    the catalogue, and a row per match cost more than finding them."""
+    searched = read_search(text, using=using)
+    if not searched:
         return None
     terms = quoted_table(terms_model(model), using)
     if connections[using].vendor == "postgresql":
         # Binary: PostgreSQL writes a float as text slowly; numpy reads these bytes as they are.
         scores = "string_agg(float8send(term.score), ''::bytea)" if ranked else "NULL::bytea"
+        stems, params = stems_sql(searched, using)
         sql = (
-            f"SELECT found.ids, found.scores FROM ({POSTGRES_STEMS}) AS stems CROSS JOIN LATERAL "
-            f"(SELECT string_agg(int8send(term.record_id), ''::bytea) AS ids, {scores} AS scores "
-            f"FROM {terms} AS term WHERE {STARTING['postgresql']}) AS found"
+            "SELECT stems.need, stems.alternative, found.ids, found.scores "
+            f"FROM ({stems}) AS stems CROSS JOIN LATERAL ("
+            "SELECT string_agg(int8send(term.record_id), ''::bytea) AS ids, "
+            f"{scores} AS scores FROM {terms} AS term WHERE {STARTING['postgresql']}) AS found"
         )
-        words = searched_words(text)
-        params = [list(words), list(words.values())]
     else:
         scores = "group_concat(term.score, ' ')" if ranked else "NULL"
-        stems = distinct_stems(text)
+        rows = searched.stems()
+        # The need and alternative as values: read from the stem's row, they would be null
+        # when no term matches it.
         each = (
-            f"SELECT group_concat(term.record_id, ' '), {scores} FROM (SELECT %s AS stem, "
-            f"%s AS whole) AS stems JOIN {terms} AS term ON {STARTING['sqlite']}"
+            f"SELECT %s, %s, group_concat(term.record_id, ' '), {scores} "
+            f"FROM (SELECT %s AS stem, %s AS whole) AS stems JOIN {terms} AS term "
+            f"ON {STARTING['sqlite']}"
         )
         # A query per stem, so that each reads its own range of the index.
-        sql = " UNION ALL ".join([each] * len(stems))
-        params = [value for pair in stems.items() for value in pair]
+        sql = " UNION ALL ".join([each] * len(rows))
+        params = [value for row in rows for value in row]
     found = []
     if sql:
         with connections[using].cursor() as cursor:
@@ -501,8 +652,11 @@ def search_ranks(model: type[models.Model], text: str, *, ranked: bool, using: s
 
 
 def matches(found: list[tuple], *, ranked: bool, binary: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, ranks) of the records that have a term of every stem, from a row per stem of its
-    terms' record ids and scores, each joined (as bytes, or as text between spaces)."""
+    """(ids, ranks) of the records that meet every need, from a row per stem of each need's
+    alternatives: (need, alternative, its terms' record ids, their scores), the ids and scores
+    each joined (as bytes, or as text between spaces). A record meets a need when it has a term
+    of every stem of one of its alternatives; it ranks the sum of its matched terms' scores over
+    the number of needs."""
 
     def read(joined, dtype) -> np.ndarray:
         if binary:
@@ -511,51 +665,45 @@ def matches(found: list[tuple], *, ranked: bool, binary: bool) -> tuple[np.ndarr
 
     if not found:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    ids = [read(row[0], np.int64).astype(np.int64) for row in found]
+    ids = [read(row[2], np.int64).astype(np.int64) for row in found]
     # Counted by id, as ids come from a sequence: an array as long as the largest id costs less
     # than sorting the matches.
     size = max((int(part.max()) + 1 for part in ids if len(part)), default=0)
-    stems_had = np.zeros(size, dtype=np.int64)
-    for part in ids:
-        stems_had += np.bincount(part, minlength=size).astype(bool)
-    matched = np.flatnonzero(stems_had == len(found))
+    stems_had: dict[tuple[int, int], np.ndarray] = {}
+    stems_wanted: dict[tuple[int, int], int] = {}
+    for (need, alternative, *_joined), part in zip(found, ids, strict=True):
+        had = stems_had.setdefault((need, alternative), np.zeros(size, dtype=np.int64))
+        had += np.bincount(part, minlength=size).astype(bool)
+        stems_wanted[need, alternative] = stems_wanted.get((need, alternative), 0) + 1
+    needs_met: dict[int, np.ndarray] = {}
+    for (need, alternative), had in stems_had.items():
+        met = needs_met.setdefault(need, np.zeros(size, dtype=bool))
+        met |= had == stems_wanted[need, alternative]
+    matched = np.flatnonzero(np.sum(list(needs_met.values()), axis=0) == len(needs_met))
     if not ranked:
         return matched, np.zeros(len(matched))
-    scores = np.concatenate([read(row[1], np.float64) for row in found])
-    ranks = np.bincount(np.concatenate(ids), weights=scores, minlength=size) / len(found)
+    scores = np.concatenate([read(row[3], np.float64) for row in found])
+    ranks = np.bincount(np.concatenate(ids), weights=scores, minlength=size) / len(needs_met)
     return matched, ranks[matched]
 
 
-def suggestion(kinds: Iterable[type[models.Model]], text: str, *, using: str) -> str | None:
-    """A search like `text` that finds something among the published records of `kinds`, for
-    a search that found nothing: each word that matches no record's term replaced by the most
-    alike word of their names and acronyms (pg_trgm's similarity on PostgreSQL, difflib's on
-    SQLite), or None when no word could be."""
-    kinds = list(kinds)
-    words = WORD.findall(SDG_REFERENCE.sub(r" \1 ", text))
-    corrected = []
-    for word in words:
-        found = any(len(search_ranks(kind, word, ranked=False, using=using)[0]) for kind in kinds)
-        corrected.append(word if found else (closest_word(kinds, word, using=using) or word))
-    return " ".join(corrected) if corrected != words else None
-
-
-# How alike a word of the names must be to a searched word to be suggested for it: pg_trgm's
-# share of trigrams, difflib's share of matching characters (which scores alike words higher).
+# How alike a word of the names must be to a searched word to be searched instead of it:
+# pg_trgm's share of trigrams, difflib's share of matching characters (which scores alike words
+# higher).
 SIMILAR_WORD = {"postgresql": 0.4, "sqlite": 0.75}
 
 
-def closest_word(kinds: list[type[models.Model]], word: str, *, using: str) -> str | None:
-    """The word of the published records' names and acronyms most like `word` (case and
-    accents aside), if one is alike enough."""
+def closest_word(word: str, *, using: str) -> str | None:
+    """The word most like `word` (case and accents aside), if one is alike enough, of the names
+    a reader may mean: published records' names, acronyms and other names, and countries'."""
     word = folded(word)
     vendor = connections[using].vendor
     texts = [
-        kind._default_manager.db_manager(using).published().values_list(field.name)
-        for kind in kinds
-        for field in kind._meta.fields
-        if field.name in ("name", "acronym")
+        kind._default_manager.db_manager(using).published().values_list(field)
+        for kind in searched_models()
+        for field in ("name", "acronym", "alternative_names")
     ]
+    texts.append(apps.get_model("catalogue", "Country")._default_manager.values_list("name"))
     if vendor == "postgresql":
         selects, params = [], []
         for names in texts:

@@ -38,6 +38,7 @@ from catalogue.models import (
     LinkCheck,
     Participation,
     Source,
+    SynonymGroup,
     Theme,
 )
 from catalogue.services import MAX_RELATED
@@ -173,6 +174,12 @@ admin.site.register(Theme, VocabularyAdmin)
 admin.site.register(Dimension, VocabularyAdmin)
 admin.site.register(Driver, VocabularyAdmin)
 admin.site.register(Audience, VocabularyAdmin)
+
+
+@admin.register(SynonymGroup)
+class SynonymGroupAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "slug", "note")
+    search_fields = ("terms", "slug", "note")
 admin.site.register(LinkCheck, LinkCheckAdmin)
 
 

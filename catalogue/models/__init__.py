@@ -58,6 +58,7 @@ from catalogue.models.search import (
     CourseSearchTerm,
     InitiativeSearch,
     InitiativeSearchTerm,
+    SynonymGroup,
 )
 
 __all__ = [
@@ -112,6 +113,7 @@ __all__ = [
     "Source",
     "SourceKind",
     "Strategy",
+    "SynonymGroup",
     "Theme",
     "Version",
     "VersionAction",

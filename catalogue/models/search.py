@@ -16,8 +16,12 @@ search finds the records of its words, ranked, from one index alone. SQLite keep
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.backends.ddl_references import Statement
+
+from catalogue.models.base import SlugManager
+from catalogue.models.text import multi_line
 
 
 class PostgresGinIndex(GinIndex):
@@ -125,3 +129,56 @@ class CourseSearchTerm(SearchTerm):
 
 class AgreementSearchTerm(SearchTerm):
     pass
+
+
+class SynonymGroup(models.Model):
+    """Words and phrases a search takes for one another: spellings (centre, center), a name and
+    its short form (EU, European Union). A search for one finds the records holding any of
+    them (catalogue/search.py reads the groups as it reads a search, so an edit counts from the
+    next search on, with no document rebuilt). Case and accents count for nothing."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    terms = models.TextField(
+        validators=[multi_line],
+        help_text="Two or more words or phrases, one a line, that mean the same to a search.",
+    )
+    note = models.TextField(
+        blank=True, validators=[multi_line], help_text="Why they are synonyms, for curators."
+    )
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = "search synonym group"
+
+    def __str__(self) -> str:
+        return " = ".join(self.term_list())
+
+    def clean(self) -> None:
+        from catalogue.search import phrase_words
+
+        terms = self.term_list()
+        phrases = {phrase_words(term) for term in terms}
+        if () in phrases:
+            raise ValidationError({"terms": "Each line must hold a word."})
+        if len(phrases) < 2:
+            raise ValidationError(
+                {"terms": "Enter at least two different words or phrases, one a line."}
+            )
+        for group in SynonymGroup.objects.exclude(pk=self.pk):
+            theirs = {phrase_words(term) for term in group.term_list()}
+            shared = [term for term in terms if phrase_words(term) in theirs]
+            if shared:
+                raise ValidationError(
+                    {
+                        "terms": f"“{shared[0]}” is already in the group “{group}” (as it is "
+                        "or as another form of its words): a phrase belongs to one group only."
+                    }
+                )
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def term_list(self) -> list[str]:
+        return [line.strip() for line in self.terms.splitlines() if line.strip()]

@@ -14,7 +14,7 @@ from catalogue.facets import DecadeFacet, with_changes
 from catalogue.index import SelectedRecords, in_order, index_for
 from catalogue.models import Actor, Agreement, City, Course, Initiative
 from catalogue.revision import RememberedPageMixin
-from catalogue.search import suggestion
+from catalogue.search import read_search
 
 PAGE_SIZES = (25, 50, 100)
 EXPORT_FORMATS = ("csv", "json")
@@ -88,6 +88,8 @@ class RecordListView(RememberedPageMixin, TemplateView):
             raise Http404(f"There is no such page of results: {error}") from error
         total = paginator.count
         facets = [(facet, self.shown(facet, selection)) for facet in self.filterset_class.facets]
+        text = self.data.get("q", "").strip()
+        searched = read_search(text, using=self.model.objects.db) if text else None
         context.update(
             opts=self.model._meta,
             intro=self.intro,
@@ -105,9 +107,10 @@ class RecordListView(RememberedPageMixin, TemplateView):
             per_page=per_page,
             page_sizes=PAGE_SIZES,
             hidden_fields=self.kept_fields("q", "sort", "per_page"),
-            # The words the rows mark, as the search matched them.
-            searched=self.data.get("q", ""),
-            suggested=self.suggested(total),
+            # The search as it was run: the rows mark the words it matched.
+            searched=searched,
+            corrected_url=searched
+            and "?" + with_changes(self.data, q=[searched.corrected_text or searched.text]),
             range_fields={
                 facet.param: self.kept_fields(*facet.params)
                 for facet in self.filterset_class.facets
@@ -120,17 +123,6 @@ class RecordListView(RememberedPageMixin, TemplateView):
             },
         )
         return context
-
-    def suggested(self, total: int) -> dict[str, str] | None:
-        """For a search that found nothing, a search with its unknown words corrected (`q`) and
-        the same page searching it (`url`), if any could be."""
-        text = self.data.get("q", "").strip()
-        if total or not text:
-            return None
-        suggested = suggestion([self.model], text, using=self.model.objects.db)
-        if not suggested:
-            return None
-        return {"q": suggested, "url": "?" + with_changes(self.data, q=[suggested])}
 
     def shown(self, facet, selection) -> ShownValues:
         every = facet.param in self.data.getlist("facet_all")

@@ -1,6 +1,7 @@
 """The home page, global search, themes, the error pages and the health and readiness checks."""
 
 import sys
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -13,7 +14,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from catalogue import faults, filters
 from catalogue.index import search_every_kind
 from catalogue.models import Course, Publication, Theme
-from catalogue.search import suggestion
+from catalogue.search import read_search
 
 RECORD_MODELS = tuple(filterset_class._meta.model for filterset_class in filters.RECORD_FILTERSETS)
 SEARCH_RESULTS_PER_TYPE = 10
@@ -62,16 +63,15 @@ class SearchView(TemplateView):
                 else []
             )
         ]
-        total = sum(group["total"] for group in groups)
+        searched = read_search(text, using=RECORD_MODELS[0].objects.db) if text else None
         context.update(
             q=text,
             site_search_q=text,
             groups=groups,
-            total=total,
-            # For a search that found nothing, one with its unknown words corrected.
-            suggested=suggestion(RECORD_MODELS, text, using=RECORD_MODELS[0].objects.db)
-            if text and not total
-            else None,
+            total=sum(group["total"] for group in groups),
+            # The search as it was run: the results mark the words it matched.
+            searched=searched,
+            corrected_url=searched and "?" + urlencode({"q": searched.corrected_text or text}),
         )
         return context
 

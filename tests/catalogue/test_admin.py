@@ -9,7 +9,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from catalogue.models import Actor, Agreement, AgreementParty, City, Initiative, LinkCheck
+from catalogue.models import (
+    Actor,
+    Agreement,
+    AgreementParty,
+    City,
+    Initiative,
+    LinkCheck,
+    SynonymGroup,
+)
 from catalogue.services import MAX_RELATED
 from tests.factories import ActorFactory, CityFactory
 
@@ -73,7 +81,16 @@ def test_curators_group_holds_exactly_the_curation_permissions():
         )
     )
     assert {app for app, _ in permissions} == {"catalogue"}
-    for model in ("actor", "initiative", "course", "agreement", "city", "source", "theme"):
+    for model in (
+        "actor",
+        "initiative",
+        "course",
+        "agreement",
+        "city",
+        "source",
+        "theme",
+        "synonymgroup",
+    ):
         for action in ("add", "change", "delete", "view"):
             assert ("catalogue", f"{action}_{model}") in permissions
     for relation in ("participation", "agreementparty", "courseprovider", "actorcitation"):
@@ -240,3 +257,34 @@ def test_admin_refuses_more_related_records_than_a_record_holds(curator_client):
     too_many_parties = f"Please submit at most {MAX_RELATED} forms."
     assert formsets["party_links"].non_form_errors() == [too_many_parties]
     assert not Agreement.objects.filter(slug="uk-new-zealand-arrangement-test").exists()
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        ("centre", "Enter at least two different words or phrases"),
+        ("Centre\ncentres", "Enter at least two different words or phrases"),
+        ("hub\n—", "Each line must hold a word."),
+        ("core\nCenter", "“Center” is already in the group"),
+    ],
+)
+def test_admin_refuses_a_synonym_group_that_breaks_the_rules(curator_client, terms, message):
+    """A group needs two different phrases (case, accents and endings aside), and a phrase
+    belongs to one group only; the error names the field and nothing is saved."""
+    SynonymGroup.objects.all().delete()
+    SynonymGroup.objects.create(slug="centre", terms="centre\ncenter")
+    response = curator_client.post(
+        reverse("admin:catalogue_synonymgroup_add"), {"slug": "new", "terms": terms, "note": ""}
+    )
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors["terms"])
+    assert not SynonymGroup.objects.filter(slug="new").exists()
+
+
+def test_curator_adds_a_synonym_group(curator_client):
+    response = curator_client.post(
+        reverse("admin:catalogue_synonymgroup_add"),
+        {"slug": "hub", "terms": "hub\ncentre of excellence", "note": "In the field's usage."},
+    )
+    assert response.status_code == 302
+    assert SynonymGroup.objects.get(slug="hub").term_list() == ["hub", "centre of excellence"]

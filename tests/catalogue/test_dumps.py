@@ -108,7 +108,7 @@ def test_a_dump_is_the_whole_catalogue_keyed_by_slugs_in_a_fixed_form(edited_cat
     assert list(dump) == ["format", "version", "reference", "records"]
     assert (dump["format"], dump["version"]) == ("sciplo-catalogue", 1)
     assert list(dump["reference"]) == [
-        "countries", "sdgs", "themes", "dimensions", "drivers", "audiences", "sources"
+        "countries", "sdgs", "themes", "dimensions", "drivers", "audiences", "synonyms", "sources"
     ]  # fmt: skip
     assert list(dump["records"]) == ["cities", "actors", "initiatives", "courses", "agreements"]
     # Exactly as json.dumps writes it; every document's keys sorted; text as itself, in UTF-8.

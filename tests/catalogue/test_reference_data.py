@@ -2,7 +2,7 @@
 
 import pytest
 
-from catalogue.models import SDG, Audience, Country, Dimension, Driver, Theme
+from catalogue.models import SDG, Audience, Country, Dimension, Driver, SynonymGroup, Theme
 from catalogue.reference_data import load_reference_data
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,28 @@ def test_loading_again_changes_nothing_and_keeps_curators_edits():
     assert {model: model.objects.count() for model in counts} == counts
     assert Theme.objects.get(slug="oceans").name == "Oceans and seas"
     assert Theme.objects.filter(slug="space").exists()
+
+
+def test_every_synonym_group_keeps_the_rules_curators_keep():
+    """The shipped groups load, each valid as admin would check it: two phrases or more, and
+    no phrase in two groups."""
+    groups = list(SynonymGroup.objects.all())
+    assert len(groups) > 10
+    for group in groups:
+        group.full_clean()
+
+
+def test_loading_again_keeps_a_curators_synonym_groups():
+    group = SynonymGroup.objects.get(slug="centre-center")
+    group.terms = "centre\ncenter\ncentro"
+    group.save()
+    SynonymGroup.objects.create(slug="kigali", terms="Kigali\nKGL")
+
+    load_reference_data()
+
+    assert SynonymGroup.objects.get(slug="centre-center").term_list() == [
+        "centre",
+        "center",
+        "centro",
+    ]
+    assert SynonymGroup.objects.filter(slug="kigali").exists()
