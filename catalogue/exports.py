@@ -187,6 +187,7 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
     Initiative: (
         ("kind", Label("kind")),
         ("status", Label("status")),
+        ("status_as_of", Field("status_as_of")),
         ("level", Label("level")),
         ("start_year", Field("start_year")),
         ("end_year", Field("end_year")),
@@ -213,6 +214,7 @@ COLUMNS: dict[type[models.Model], tuple[Column, ...]] = {
     Agreement: (
         ("kind", Label("kind")),
         ("status", Label("status")),
+        ("status_as_of", Field("status_as_of")),
         ("signed", Partial("signed_on")),
         ("in_force", Partial("in_force_on")),
         ("ended", Partial("ended_on")),

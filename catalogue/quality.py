@@ -13,9 +13,19 @@ from operator import methodcaller
 
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
 from catalogue.history import RECORD_MODELS
-from catalogue.models import Agreement, City, Course, Initiative, LinkCheck, Record
+from catalogue.models import (
+    Agreement,
+    AgreementStatus,
+    City,
+    Course,
+    Initiative,
+    InitiativeStatus,
+    LinkCheck,
+    Record,
+)
 
 Select = Callable[[models.QuerySet], models.QuerySet]
 
@@ -66,6 +76,29 @@ def with_broken_links(records: models.QuerySet) -> models.QuerySet:
     )
 
 
+# A status a source stated longer ago than this many years, counted in calendar years from
+# today's, is due to be checked again.
+STATUS_STALE_AFTER_YEARS = 3
+# The statuses that stay true once reached, which no later source is needed to confirm.
+FINAL_STATUSES = {
+    Initiative: (InitiativeStatus.COMPLETED,),
+    Agreement: (AgreementStatus.ENDED,),
+}
+
+
+def status_cutoff_year() -> int:
+    """The earliest year a status may have been stated in and not yet need checking again."""
+    return timezone.localdate().year - STATUS_STALE_AFTER_YEARS
+
+
+def with_stale_status(records: models.QuerySet) -> models.QuerySet:
+    """Keeps the records whose status can still change (planned, active, signed, in force …)
+    and rests on a source older than the cutoff, or on no dated source at all."""
+    return records.exclude(status__in=FINAL_STATUSES[records.model]).filter(
+        Q(status_as_of__isnull=True) | Q(status_as_of__lt=status_cutoff_year())
+    )
+
+
 def per_record_model(slug: str, label: str, concern: Concern, select: Select) -> list[Check]:
     return [Check(model, slug, label, concern, select) for model in RECORD_MODELS]
 
@@ -97,6 +130,16 @@ CHECKS: tuple[Check, ...] = (
         "verified over a year ago",
         Concern.VERIFICATION,
         methodcaller("verification_overdue"),
+    ),
+    *(
+        Check(
+            model,
+            "status_stale",
+            f"status stated before {STATUS_STALE_AFTER_YEARS} years ago",
+            Concern.VERIFICATION,
+            with_stale_status,
+        )
+        for model in (Initiative, Agreement)
     ),
     *per_record_model("broken_links", "with a broken link", Concern.LINKS, with_broken_links),
 )

@@ -366,6 +366,7 @@ REPRESENTATIONS = {
         fields=(
             "kind",
             "status",
+            "status_as_of",
             "level",
             "start_year",
             "end_year",
@@ -431,6 +432,7 @@ REPRESENTATIONS = {
         fields=(
             "kind",
             "status",
+            "status_as_of",
             "signed_on",
             "signed_on_precision",
             "in_force_on",

@@ -246,14 +246,23 @@ class InitiativeCitationInline(CitationInline):
 @admin.register(Initiative)
 class InitiativeAdmin(RecordAdmin):
     form = InitiativeAdminForm
-    list_display = ("name", "kind", "status", "level", "start_year", "actor_count", "publication")
+    list_display = (
+        "name",
+        "kind",
+        "status",
+        "status_as_of",
+        "level",
+        "start_year",
+        "actor_count",
+        "publication",
+    )
     list_filter = ("publication", "kind", "status", "level", "themes", "dimensions", "drivers")
     search_fields = (*RecordAdmin.search_fields, "actors__acronym")
     autocomplete_fields = ("parent", "cities", "countries", "themes", "sdgs")
     filter_horizontal = ("dimensions", "drivers")
     fieldsets = record_fieldsets(
         "kind",
-        "status",
+        ("status", "status_as_of"),
         "level",
         ("start_year", "end_year"),
         "parent",
@@ -318,11 +327,26 @@ class AgreementCitationInline(CitationInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(RecordAdmin):
-    list_display = ("name", "kind", "status", "signed_display", "party_count", "publication")
+    list_display = (
+        "name",
+        "kind",
+        "status",
+        "status_as_of",
+        "signed_display",
+        "party_count",
+        "publication",
+    )
     list_filter = ("publication", "kind", "status", "themes")
     autocomplete_fields = ("cities", "initiatives", "themes")
     fieldsets = record_fieldsets(
-        "kind", "status", "signed_on", "in_force_on", "ended_on", "cities", "initiatives", "themes"
+        "kind",
+        ("status", "status_as_of"),
+        "signed_on",
+        "in_force_on",
+        "ended_on",
+        "cities",
+        "initiatives",
+        "themes",
     )
     inlines = (AgreementPartyInline, AgreementCitationInline)
 

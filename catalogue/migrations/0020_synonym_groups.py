@@ -28,7 +28,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0018_record_acronyms_and_alternative_names"),
+        ("catalogue", "0019_status_as_of"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

@@ -5,14 +5,17 @@ from django.db import models
 from catalogue.models.actors import ActorKind
 from catalogue.models.base import (
     NAMES,
+    STATUS_AS_OF_HELP,
     Citation,
     Record,
     RecordManager,
     RecordQuerySet,
     choice_order,
     not_before_constraint,
+    plausible_year_constraint,
     published_links,
     published_only,
+    year_field,
 )
 from catalogue.partial_dates import (
     PartialDate,
@@ -80,6 +83,7 @@ class AgreementQuerySet(RecordQuerySet):
 class Agreement(Record):
     kind = models.CharField(max_length=20, choices=AgreementKind.choices, db_index=True)
     status = models.CharField(max_length=20, choices=AgreementStatus.choices, db_index=True)
+    status_as_of = year_field("status as of", help_text=STATUS_AS_OF_HELP)
     signed_on = PartialDateField("signed", db_index=True)
     signed_on_precision = precision_field()
     in_force_on = PartialDateField("in force from")
@@ -122,6 +126,7 @@ class Agreement(Record):
 
     class Meta(Record.Meta):
         constraints = [
+            plausible_year_constraint("status_as_of"),
             *partial_date_constraints("signed_on", "in_force_on", "ended_on"),
             not_before_constraint(
                 "in_force_on", "signed_on", "It cannot enter into force before it is signed."

@@ -24,6 +24,12 @@ def verification_cutoff() -> datetime.date:
     return timezone.localdate() - VERIFICATION_LIFETIME
 
 
+# The year a record's status was last stated by a source, shown beside the status.
+STATUS_AS_OF_HELP = (
+    "The year of the newest source the status rests on; empty when no source states it."
+)
+
+
 def year_field(verbose_name: str, **kwargs) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         verbose_name,

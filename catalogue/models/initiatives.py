@@ -6,6 +6,7 @@ from django.db.models import Q
 from catalogue.constraints import FieldCheckConstraint
 from catalogue.models.base import (
     NAMES,
+    STATUS_AS_OF_HELP,
     Citation,
     Record,
     RecordManager,
@@ -92,6 +93,7 @@ class InitiativeQuerySet(RecordQuerySet):
 class Initiative(Record):
     kind = models.CharField(max_length=20, choices=InitiativeKind.choices, db_index=True)
     status = models.CharField(max_length=10, choices=InitiativeStatus.choices, db_index=True)
+    status_as_of = year_field("status as of", help_text=STATUS_AS_OF_HELP)
     start_year = year_field("start year", db_index=True)
     end_year = year_field("end year")
     level = models.CharField(
@@ -149,6 +151,7 @@ class Initiative(Record):
 
     class Meta(Record.Meta):
         constraints = [
+            plausible_year_constraint("status_as_of"),
             plausible_year_constraint("start_year"),
             plausible_year_constraint("end_year"),
             not_before_constraint(

@@ -195,3 +195,14 @@ def test_retrieving_costs_the_same_whatever_the_number_of_relations(api, links):
     assert len(body["participations"]) == links
     # The revision token, the record's id, its row and one query per relation it shows.
     assert len(queries) == 11
+
+
+@pytest.mark.parametrize(
+    "factory", [InitiativeFactory, AgreementFactory], ids=["initiative", "agreement"]
+)
+def test_the_year_a_status_was_stated_is_read_beside_it(api, factory):
+    record = factory(status_as_of=2021)
+    path = f"/api/v1/{record._meta.model_name}s/{record.slug}/"
+    body = api.get(path).json()
+    assert body["status_as_of"] == 2021
+    assert body["status"] == record.status

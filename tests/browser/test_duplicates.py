@@ -40,7 +40,7 @@ def test_a_curator_sees_likely_duplicates_and_saves_anyway(page, curator):
 
     page.get_by_label("Name:", exact=True).fill(NEW_NAME)
     page.get_by_label("Kind").select_option("hub")
-    page.get_by_label("Status").select_option("active")
+    page.get_by_label("Status:", exact=True).select_option("active")
     page.get_by_label("Level").select_option("city")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".errorlist.nonfield")).to_contain_text("Records like this one")

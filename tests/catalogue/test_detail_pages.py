@@ -90,6 +90,22 @@ def test_initiative_page_shows_its_facts_and_tags(client):
     assert 'href="https://gesda.global/" rel="external"' in text
 
 
+def test_the_status_says_as_of_when_a_source_stated_it(client):
+    dated = InitiativeFactory(status="active", status_as_of=2021, kind="hub", level="city")
+    text = get_page(client, dated)
+    assert "Hub at city level, active (as of 2021)" in text
+    assert re.search(r"<dt>Status</dt><dd>Active <span[^>]*>\(as of 2021\)</span></dd>", text)
+    assert get_json(client, dated)["status_as_of"] == 2021
+    undated = InitiativeFactory(status="planned", status_as_of=None)
+    text = get_page(client, undated)
+    assert "<dt>Status</dt><dd>Planned</dd>" in text and "as of" not in text
+    agreement = AgreementFactory(status="in_force", status_as_of=2022, kind="treaty")
+    text = get_page(client, agreement)
+    assert "Treaty, in force (as of 2022)" in text
+    assert re.search(r"<dt>Status</dt><dd>In force <span[^>]*>\(as of 2022\)</span></dd>", text)
+    assert get_json(client, agreement)["status_as_of"] == 2022
+
+
 def test_initiative_page_groups_participants_by_role(client):
     office = Initiative.objects.get(slug="gca-miami-office")
     participants = section(get_page(client, office), "who-takes-part-heading")
@@ -478,13 +494,15 @@ def test_json_gives_fields_as_machine_values(client):
     assert data["is_bilateral"] is True
     assert slugs(data["parties"]) == {"uk-government", "new-zealand-government"}
     assert {party["role"] for party in data["parties"]} == {"party"}
-    assert data["themes"] == [
-        {
-            "slug": "innovation-and-entrepreneurship",
-            "name": Theme.objects.get(slug="innovation-and-entrepreneurship").name,
-            "url": "http://testserver/themes/innovation-and-entrepreneurship/",
-        }
-    ]
+    assert {
+        "slug": "innovation-and-entrepreneurship",
+        "name": Theme.objects.get(slug="innovation-and-entrepreneurship").name,
+        "url": "http://testserver/themes/innovation-and-entrepreneurship/",
+    } in data["themes"]
+    assert [theme["slug"] for theme in data["themes"]] == sorted(
+        arrangement.themes.values_list("slug", flat=True),
+        key=lambda slug: Theme.objects.get(slug=slug).name,
+    )
     [source] = data["sources"]
     assert source["slug"] == "post-science-diplomacy-overview"
     assert source["locator"].startswith("Science diplomacy in a changing world")

@@ -231,7 +231,7 @@ def test_without_history_the_import_keeps_a_created_version_of_each_record(
     call_command("import_catalogue", str(path), replace=True, stdout=output)
 
     counts = [model.objects.count() for model in RECORDS]
-    assert output.getvalue().startswith("Imported 249 countries, 17 sdgs, 16 themes, ")
+    assert output.getvalue().startswith("Imported 249 countries, 17 sdgs, 19 themes, ")
     assert (
         "{} cities, {} actors, {} initiatives, {} courses, {} agreements from {}.".format(
             *counts, path

@@ -195,3 +195,12 @@ def test_a_csv_export_writes_a_formula_as_text(client, path, prefix):
     assert cities[city.slug]["name"] == f"'{city.name}"
     # A negative number is a number, not a formula.
     assert (cities[city.slug]["latitude"], cities[city.slug]["longitude"]) == ("-33.92", "-70.65")
+
+
+@pytest.mark.parametrize("path", ["/initiatives/?format=csv", "/agreements/?format=csv"])
+def test_a_csv_export_gives_the_year_of_the_status(client, path):
+    factory = InitiativeFactory if "initiatives" in path else AgreementFactory
+    dated, undated = factory(status_as_of=2022), factory(status_as_of=None)
+    rows = csv_export_rows(client, path)
+    assert rows[dated.slug]["status_as_of"] == "2022"
+    assert rows[undated.slug]["status_as_of"] == ""

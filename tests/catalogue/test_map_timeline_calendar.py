@@ -121,17 +121,19 @@ def test_map_shows_every_published_seed_city_with_coordinates(client):
 
 def test_map_counts_match_the_seed(client):
     data = map_data(client.get(MAP_URL))
-    # GESDA, the Geneva Science-Policy Interface and Geneva 2030; GESDA is based there.
-    assert counts_of(data["Geneva"]) == {"initiative": 3, "actor": 1, "course": 0, "agreement": 0}
+    # GESDA, the Geneva Science-Policy Interface and Geneva 2030; the City of Geneva and the
+    # universities and research centres that launched the GSPI are based there.
+    assert counts_of(data["Geneva"]) == {"initiative": 3, "actor": 2, "course": 0, "agreement": 0}
     # The GCA office, the City of Miami, and the 2019 agreement that set the office up.
     assert counts_of(data["Miami"]) == {"initiative": 1, "actor": 1, "course": 0, "agreement": 1}
     # The 2023 AAAS-TWAS course and the OPCW-IAP-TWAS workshop; TWAS is based there.
     assert counts_of(data["Trieste"]) == {"initiative": 1, "actor": 1, "course": 2, "agreement": 0}
+    # The GCA office in Miami and its agreement, which draw on Rotterdam.
     assert counts_of(data["Rotterdam"]) == {
-        "initiative": 0,
+        "initiative": 1,
         "actor": 0,
         "course": 0,
-        "agreement": 0,
+        "agreement": 1,
     }
     miami_agreements = data["Miami"]["counts"][3]
     assert miami_agreements == {
@@ -139,7 +141,8 @@ def test_map_counts_match_the_seed(client):
         "label": "agreement",
         "url": "/agreements/?city=miami",
     }
-    assert data["Rotterdam"]["counts"][3]["url"] == ""
+    assert data["Rotterdam"]["counts"][3]["url"] == "/agreements/?city=rotterdam"
+    assert data["Rotterdam"]["counts"][1] == {"count": 0, "label": "actors based here", "url": ""}
 
 
 def test_map_table_links_counts_to_filtered_lists(client):
@@ -165,7 +168,7 @@ def test_map_leaves_out_drafts_and_cities_without_coordinates(client):
     assert "Draftville" not in data
     assert "Nowhere" not in data
     assert "Draftville" not in response.content.decode()
-    assert counts_of(data["Geneva"]) == {"initiative": 3, "actor": 1, "course": 0, "agreement": 0}
+    assert counts_of(data["Geneva"]) == {"initiative": 3, "actor": 2, "course": 0, "agreement": 0}
 
     InitiativeFactory().cities.add(geneva)
     CourseFactory(city=geneva)

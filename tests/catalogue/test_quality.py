@@ -11,13 +11,16 @@ from django.utils import timezone
 
 from catalogue.models import (
     Actor,
+    Agreement,
+    AgreementStatus,
     City,
     Initiative,
     InitiativeCitation,
+    InitiativeStatus,
     LinkCheck,
     Publication,
 )
-from catalogue.quality import CHECKS, Concern, checks_of
+from catalogue.quality import CHECKS, STATUS_STALE_AFTER_YEARS, Concern, check_of, checks_of
 from tests.factories import (
     ActorFactory,
     AgreementFactory,
@@ -39,6 +42,15 @@ def broken_urls() -> set[str]:
     return set(LinkCheck.objects.filter(is_broken=True).values_list("url", flat=True))
 
 
+def status_stale(record) -> bool:
+    """A status that can still change, stated more than the allowed number of calendar years
+    before this one, or never dated."""
+    if record.status in (InitiativeStatus.COMPLETED, AgreementStatus.ENDED):
+        return False
+    this_year = timezone.localdate().year
+    return record.status_as_of is None or this_year - record.status_as_of > STATUS_STALE_AFTER_YEARS
+
+
 # What each check means, said again record by record, in Python.
 FAILS = {
     "no_sources": lambda record: not record.citations.exists(),
@@ -51,6 +63,7 @@ FAILS = {
     "verification_overdue": lambda record: (
         record.last_verified is not None and record.is_verification_overdue
     ),
+    "status_stale": status_stale,
     "broken_links": lambda record: (
         record.website in broken_urls()
         or any(citation.source.url in broken_urls() for citation in record.citations.all())
@@ -75,6 +88,12 @@ def records_needing_attention():
         citing = factory(last_verified=timezone.localdate())
         citing.citations.create(source=broken_source)
     CityFactory(latitude=None, longitude=None)
+    this_year = timezone.localdate().year
+    for factory in (InitiativeFactory, AgreementFactory):
+        factory(status_as_of=this_year)
+        factory(status_as_of=this_year - STATUS_STALE_AFTER_YEARS - 1)
+    InitiativeFactory(status=InitiativeStatus.COMPLETED, status_as_of=2001)
+    AgreementFactory(status=AgreementStatus.ENDED, status_as_of=None)
 
 
 def test_every_model_has_its_checks():
@@ -84,6 +103,8 @@ def test_every_model_has_its_checks():
         ("Initiative", "no_actors"),
         ("Agreement", "no_parties"),
         ("Course", "no_dates"),
+        ("Initiative", "status_stale"),
+        ("Agreement", "status_stale"),
     }
     for factory in FACTORIES:
         slugs = [check.slug for check in checks_of(factory._meta.model)]
@@ -258,3 +279,41 @@ def test_the_curators_guide_names_every_check():
     for check in CHECKS:
         assert f"| {check.label}" in section, check.label
         assert f"| `{check.slug}` |" in section
+
+
+@pytest.mark.parametrize(
+    ("factory", "status", "final"),
+    [
+        (InitiativeFactory, InitiativeStatus.ACTIVE, InitiativeStatus.COMPLETED),
+        (InitiativeFactory, InitiativeStatus.PLANNED, InitiativeStatus.COMPLETED),
+        (AgreementFactory, AgreementStatus.IN_FORCE, AgreementStatus.ENDED),
+        (AgreementFactory, AgreementStatus.SIGNED, AgreementStatus.ENDED),
+    ],
+    ids=["initiative-active", "initiative-planned", "agreement-in-force", "agreement-signed"],
+)
+def test_a_status_stated_too_long_ago_or_never_dated_is_due_for_checking(factory, status, final):
+    this_year = timezone.localdate().year
+    cutoff = this_year - STATUS_STALE_AFTER_YEARS
+    current = factory(status=status, status_as_of=this_year)
+    at_cutoff = factory(status=status, status_as_of=cutoff)
+    too_old = factory(status=status, status_as_of=cutoff - 1)
+    undated = factory(status=status, status_as_of=None)
+    settled = factory(status=final, status_as_of=cutoff - 10)
+    settled_undated = factory(status=final, status_as_of=None)
+    model = factory._meta.model
+    check = check_of(model, "status_stale")
+    assert check.concern == Concern.VERIFICATION
+    assert check.label == f"status stated before {STATUS_STALE_AFTER_YEARS} years ago"
+    ours = [current, at_cutoff, too_old, undated, settled, settled_undated]
+    flagged = set(check.records(model.objects.filter(pk__in=[r.pk for r in ours])))
+    assert flagged == {too_old, undated}
+
+
+def test_the_stale_status_filter_lists_them_in_admin(curator_client):
+    this_year = timezone.localdate().year
+    old = AgreementFactory(name="An agreement read long ago", status_as_of=this_year - 10)
+    fresh = AgreementFactory(name="An agreement read this year", status_as_of=this_year)
+    url = reverse("admin:catalogue_agreement_changelist") + "?quality=status_stale"
+    listed = set(curator_client.get(url).context["cl"].queryset)
+    assert old in listed and fresh not in listed
+    assert listed == set(check_of(Agreement, "status_stale").records())

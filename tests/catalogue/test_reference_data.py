@@ -33,8 +33,11 @@ def test_the_17_sdgs():
 
 
 def test_the_vocabularies():
-    assert Theme.objects.count() == 15
+    assert Theme.objects.count() == 18
     assert Theme.objects.filter(slug="climate-adaptation").exists()
+    assert {"climate-change", "agriculture-and-food", "weather-and-climate-services"} <= set(
+        Theme.objects.values_list("slug", flat=True)
+    )
     assert set(Dimension.objects.values_list("slug", flat=True)) == {
         "science-in-diplomacy",
         "diplomacy-for-science",
