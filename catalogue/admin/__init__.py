@@ -174,13 +174,13 @@ admin.site.register(Theme, VocabularyAdmin)
 admin.site.register(Dimension, VocabularyAdmin)
 admin.site.register(Driver, VocabularyAdmin)
 admin.site.register(Audience, VocabularyAdmin)
+admin.site.register(LinkCheck, LinkCheckAdmin)
 
 
 @admin.register(SynonymGroup)
 class SynonymGroupAdmin(admin.ModelAdmin):
     list_display = ("__str__", "slug", "note")
     search_fields = ("terms", "slug", "note")
-admin.site.register(LinkCheck, LinkCheckAdmin)
 
 
 @admin.register(Source)
