@@ -154,7 +154,7 @@ class RecordViewSet(
         """`q` with each word no record holds replaced by the word searched instead, when one
         was (catalogue.search.Search.corrections)."""
         text = self.request.query_params.get("q", "").strip()
-        return read_search(text, using=self.get_queryset().db).corrected_text if text else None
+        return read_search(text, using=self.selection.index.using).corrected_text if text else None
 
     def facets(self):
         """The facets named in `?facets=`, or None when none is asked for."""

@@ -110,7 +110,8 @@ class RecordListView(RememberedPageMixin, TemplateView):
             # The search as it was run: the rows mark the words it matched.
             searched=searched,
             corrected_url=searched
-            and "?" + with_changes(self.data, q=[searched.corrected_text or searched.text]),
+            and searched.corrected_text
+            and "?" + with_changes(self.data, q=[searched.corrected_text]),
             range_fields={
                 facet.param: self.kept_fields(*facet.params)
                 for facet in self.filterset_class.facets

@@ -71,7 +71,9 @@ class SearchView(TemplateView):
             total=sum(group["total"] for group in groups),
             # The search as it was run: the results mark the words it matched.
             searched=searched,
-            corrected_url=searched and "?" + urlencode({"q": searched.corrected_text or text}),
+            corrected_url=searched
+            and searched.corrected_text
+            and "?" + urlencode({"q": searched.corrected_text}),
         )
         return context
 
