@@ -6,7 +6,7 @@ NPM ?= npm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format lock bench
+.PHONY: run setup test lint format lock bench screenshots
 
 # The development server, and beside it the task worker that runs imports.
 run: setup
@@ -19,6 +19,10 @@ setup: $(VENV)/installed node_modules/installed
 
 test: $(VENV)/installed node_modules/installed
 	bash scripts/test
+
+# The README's and guides' pictures, taken again by the browser tests into docs/screenshots/.
+screenshots: $(VENV)/installed node_modules/installed
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/browser
 
 lint: $(VENV)/installed
 	$(PY) -m ruff check .

@@ -8,11 +8,15 @@ API's reads (api/http.py). Remembering is a bonus for readers who ask what was a
 every answer is computed afresh fast enough without it (docs/performance.md), and `CACHE=off`
 turns it off.
 
-Every write to a model of the catalogue draws a new token in its own transaction (signals, see
-`connect_signals`), so nothing derived before a write is used once it commits, whichever worker
-process derived it; writes that send no signals (the generator's bulk inserts) call `advance()`
-themselves. A request reads the token once (`RevisionMiddleware`); code outside a request reads
-it at each use.
+The first write to a model of the catalogue in a transaction draws a new token in that
+transaction (signals, see `connect_signals`), so nothing derived before it is used once it
+commits, whichever worker process derived it; writes that send no signals (the generator's bulk
+inserts) call `advance()` themselves. The transaction's later writes are only counted, in the
+process that makes them (`PendingWrites`): until it ends, that process reads the token with the
+count beside it, so that what it derives between two of its own writes is not used after the
+second, and one row is updated per transaction however many rows it writes (an import of a
+thousand rows once, not a thousand times). A request reads the token once
+(`RevisionMiddleware`); code outside a request reads it at each use.
 """
 
 import uuid
@@ -22,7 +26,7 @@ from hashlib import sha256
 
 from django.conf import settings
 from django.core.cache import cache as answers
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -39,15 +43,18 @@ _request_token: ContextVar[dict | None] = ContextVar("request_token", default=No
 
 
 def current() -> str:
-    """The catalogue's revision token ("" before the first write)."""
+    """The catalogue's revision token ("" before the first write), and the number of writes
+    the current transaction has made since it drew it, if any."""
     memo = _request_token.get()
     if memo is not None and "token" in memo:
-        return memo["token"]
-    found = token_query(DEFAULT_DB_ALIAS).rows([1])
-    token = found[0][0] if found else ""
-    if memo is not None:
-        memo["token"] = token
-    return token
+        token = memo["token"]
+    else:
+        found = token_query(DEFAULT_DB_ALIAS).rows([1])
+        token = found[0][0] if found else ""
+        if memo is not None:
+            memo["token"] = token
+    pending = pending_writes(DEFAULT_DB_ALIAS)
+    return token if pending is None else f"{token}+{pending.count}"
 
 
 def request_memo() -> dict | None:
@@ -61,6 +68,42 @@ def token_query(using: str) -> CompiledQuery:
     return CompiledQuery(
         lambda ids: Revision.objects.filter(pk__in=ids).values_list("token"), using
     )
+
+
+class PendingWrites:
+    """The writes to the catalogue of a transaction that has drawn its token: registered to run
+    when the transaction commits (when it has nothing left to do), so that Django forgets it
+    with the token's update if the transaction, or the savepoint it was made in, rolls back."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self) -> None:
+        pass
+
+
+def pending_writes(using: str) -> PendingWrites | None:
+    """The current transaction's writes to the catalogue since it drew its token, if it has."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return None
+    # Registered at the transaction's first write, so found among the first callbacks.
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, PendingWrites):
+            return callback
+    return None
+
+
+def written(using: str) -> None:
+    """A write to the catalogue: the transaction's first draws a new token, the others are
+    counted."""
+    pending = pending_writes(using)
+    if pending is None:
+        advance()
+        if connections[using].in_atomic_block:
+            transaction.on_commit(PendingWrites(), using=using)
+    else:
+        pending.count += 1
 
 
 def advance() -> None:
@@ -123,11 +166,11 @@ def catalogue_written(sender, **kwargs) -> None:
     if sender._meta.app_label != "catalogue" or issubclass(sender, UNCOUNTED):
         return
     if kwargs.get("action", "post_").startswith("post_"):
-        advance()
+        written(kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 
 def connect_signals() -> None:
     """Every save, deletion and change of a many-to-many relation in the catalogue (reference
-    data too: facets show its names) advances the revision."""
+    data too: facets show its names) is a write that moves the revision."""
     for name, signal in (("save", post_save), ("delete", post_delete), ("m2m", m2m_changed)):
         signal.connect(catalogue_written, dispatch_uid=f"revision-{name}")

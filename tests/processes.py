@@ -2,11 +2,12 @@
 file, or a PostgreSQL database beside the test database) holding the seed catalogue and a curator,
 written and committed by `manage.py`, as a deployment's is, and gunicorn processes serving it with
 the production settings (DEBUG off, answers remembered). The fixtures are module-scoped: a
-module's tests share one deployment.
+module's tests share one deployment, a copy of a database set up once per run.
 """
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,52 +32,106 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory) -> str:
-    """A database of its own, dropped at the end."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path_factory.mktemp('processes') / 'catalogue.sqlite3'}"
-        return
-    settings = connection.settings_dict
-    name = f"{settings['NAME']}_processes_{os.getpid()}"
-    server = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server}/{name}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+# The deployment's own settings, shared by every deployment of a run; a module's
+# `SERVER_ENVIRONMENT` goes over them.
+DEPLOYMENT_SETTINGS = {
+    "DJANGO_SETTINGS_MODULE": "sciplo.settings",
+    "DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "ALLOWED_HOSTS": "127.0.0.1,testserver",
+    "HTTPS": "false",
+    "API_ANON_RATE": "1000000/second",
+    "CURATOR": CURATOR,
+    "CURATOR_PASSWORD": secrets.token_urlsafe(24),
+    "PYTHONPATH": str(ROOT),
+}
 
 
-@pytest.fixture(scope="module")
-def environment(database_url, tmp_path_factory, request) -> dict:
-    """The deployment's settings, with a module's `SERVER_ENVIRONMENT` over them; the catalogue
-    written into its database."""
-    env = {
+def deployment_environment(database_url: str, **settings: str) -> dict:
+    return {
         **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
-        "DJANGO_SETTINGS_MODULE": "sciplo.settings",
+        **DEPLOYMENT_SETTINGS,
         "DATABASE_URL": database_url,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "HTTPS": "false",
-        "API_ANON_RATE": "1000000/second",
-        "CURATOR": CURATOR,
-        "CURATOR_PASSWORD": secrets.token_urlsafe(24),
-        "PYTHONPATH": str(ROOT),
-        # Admin's pages name their static files through the production manifest.
-        "STATIC_ROOT": str(tmp_path_factory.mktemp("static")),
-        **getattr(request.module, "SERVER_ENVIRONMENT", {}),
+        **settings,
     }
+
+
+def set_up_database(database_url: str) -> None:
+    """Writes the catalogue into an empty database as a deployment's set-up does."""
+    env = deployment_environment(database_url)
     for command in (
         ["migrate", "--noinput"],
-        ["collectstatic", "--noinput", "--verbosity", "0"],
         ["load_reference_data"],
         ["seed_catalogue"],
         ["create_curator", CURATOR, "--email", "curator@example.org"],
     ):
         run([sys.executable, "manage.py", *command], env)
-    return env
+
+
+def server_url() -> str:
+    settings = connection.settings_dict
+    return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
+
+
+def create_database(name: str, template: str | None = None) -> None:
+    with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        copied = f' TEMPLATE "{template}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{copied}')
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(f"{server_url()}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def deployment_template(tmp_path_factory) -> str:
+    """The name of a database set up once per run (a SQLite file's path, or a PostgreSQL
+    database beside the test database), of which each module's deployment gets a copy: setting
+    one up takes half a minute, copying it a moment."""
+    if connection.vendor != "postgresql":
+        path = tmp_path_factory.mktemp("deployment") / "template.sqlite3"
+        set_up_database(f"sqlite:///{path}")
+        yield str(path)
+        return
+    name = f"{connection.settings_dict['NAME']}_deployment_{os.getpid()}"
+    create_database(name)
+    set_up_database(f"{server_url()}/{name}")
+    yield name
+    drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def database_url(deployment_template, tmp_path_factory) -> str:
+    """A database of its own, a copy of the deployment's as set up, dropped at the end."""
+    if connection.vendor != "postgresql":
+        path = tmp_path_factory.mktemp("processes") / "catalogue.sqlite3"
+        shutil.copy(deployment_template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"{connection.settings_dict['NAME']}_processes_{os.getpid()}"
+    create_database(name, template=deployment_template)
+    yield f"{server_url()}/{name}"
+    drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> str:
+    """The static files collected once per run: admin's pages name them through the production
+    manifest."""
+    root = str(tmp_path_factory.mktemp("static"))
+    env = deployment_environment("sqlite:///:memory:", STATIC_ROOT=root)
+    run([sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], env)
+    return root
+
+
+@pytest.fixture(scope="module")
+def environment(database_url, static_root, request) -> dict:
+    """The deployment's settings, with a module's `SERVER_ENVIRONMENT` over them."""
+    return deployment_environment(
+        database_url, STATIC_ROOT=static_root, **getattr(request.module, "SERVER_ENVIRONMENT", {})
+    )
 
 
 def run(command: list[str], env: dict) -> str:

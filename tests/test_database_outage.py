@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.processes import CURATOR, free_port, in_a_process
+from tests.processes import CURATOR, free_port, in_a_process, set_up_database
 
 pytestmark = [
     pytest.mark.django_db,
@@ -89,7 +89,9 @@ def cluster():
 @pytest.fixture(scope="module")
 def database_url(cluster) -> str:
     """The deployment's database (tests/processes.py), in the throwaway cluster."""
-    return f"postgres://postgres@127.0.0.1:{cluster.port}/postgres"
+    url = f"postgres://postgres@127.0.0.1:{cluster.port}/postgres"
+    set_up_database(url)
+    return url
 
 
 def call(url: str, method: str = "GET", token: str | None = None, payload=None):

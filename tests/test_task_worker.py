@@ -17,7 +17,7 @@ from tests.processes import CURATOR, ROOT, in_a_process
 pytestmark = pytest.mark.django_db
 
 SERVER_ENVIRONMENT = {"PROGRESS_DIR": tempfile.mkdtemp(prefix="sciplo-progress-")}
-ROWS = 1_500
+ROWS = 400
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ With CI=true a missing Chromium fails the run; elsewhere those tests are skipped
 
 import os
 import shutil
+import tempfile
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -26,7 +27,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "screenshots")
+# The README's pictures are taken again only when asked (`make screenshots` names docs/screenshots/
+# here); otherwise they go to a temporary folder, so that a test run leaves the tree as it was.
+SCREENSHOTS = os.environ.get("SCREENSHOTS_DIR") or os.path.join(
+    tempfile.gettempdir(), "sciplo-screenshots"
+)
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +88,7 @@ def phone_page(browser, site_url):
 
 
 def screenshot(page, name: str) -> None:
-    """Keeps a picture of the page for the README (docs/screenshots/)."""
+    """Keeps a picture of the page, for the README when SCREENSHOTS_DIR is docs/screenshots/."""
     os.makedirs(SCREENSHOTS, exist_ok=True)
     page.screenshot(
         path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True, animations="disabled"

@@ -162,6 +162,36 @@ def test_a_write_rolled_back_keeps_the_token_and_the_counts():
     assert counts() == counted == counted_afresh()
 
 
+def test_a_transaction_draws_one_token_however_many_rows_it_writes(curator):
+    fund = {"kind": "fund", "status": "planned", "level": "city"}
+    rows = [Row(n + 2, {"slug": f"fund-{n}", "name": f"Fund {n}", **fund}) for n in range(20)]
+    with CaptureQueriesContext(connection) as queries:
+        result = import_rows(Initiative, rows, user=curator, dry_run=False, file_name="f.csv")
+    assert result.imported, result.error_rows
+    table = Revision._meta.db_table
+    updates = [query for query in queries if query["sql"].startswith(f'UPDATE "{table}"')]
+    assert len(updates) == 1
+
+
+def test_each_write_of_a_transaction_retires_what_its_process_derived_before_it():
+    with transaction.atomic():
+        InitiativeFactory(publication="published", status="planned")
+        first = counts()
+        InitiativeFactory(publication="published", status="planned")
+        assert counts()["count"] == first["count"] + 1
+        assert counts() == counted_afresh()
+
+
+def test_a_token_drawn_in_a_savepoint_rolled_back_is_drawn_again_by_the_next_write():
+    token = Revision.objects.get(pk=1).token
+    with transaction.atomic():
+        InitiativeFactory(publication="published")
+        transaction.set_rollback(True)
+    assert Revision.objects.get(pk=1).token == token
+    InitiativeFactory(publication="published")
+    assert Revision.objects.get(pk=1).token != token
+
+
 def test_writes_a_reader_does_not_count_leave_the_token():
     token = revision.current()
     initiative = Initiative.objects.published().first()
