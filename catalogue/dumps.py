@@ -57,6 +57,7 @@ from catalogue.models import (
     Theme,
     Version,
 )
+from catalogue.search import forget_every_document
 
 FORMAT = "sciplo-catalogue"
 VERSION = 1
@@ -366,15 +367,17 @@ def named_rows(model: type[Record], document: Document) -> Iterator[tuple[type[m
 
 def delete_catalogue() -> None:
     """Deletes every record with its relations and citations, every source and all history."""
-    for model in RECORD_SECTIONS.values():
-        # A parent is protected while a child points at it, even a child deleted with it; the
-        # records go in this same transaction, so no reader or version sees the change.
-        for name in self_references(model):
-            model.objects.update(**{name: None})
-    for model in reversed(RECORD_SECTIONS.values()):
-        model.objects.all().delete()
-    Source.objects.all().delete()
-    Version.objects.all().delete()
+    with transaction.atomic(), history.discarding():
+        for model in RECORD_SECTIONS.values():
+            # A parent is protected while a child points at it, even a child deleted with it;
+            # the records go in this same transaction, so no reader or version sees the change.
+            for name in self_references(model):
+                model.objects.update(**{name: None})
+        for model in reversed(RECORD_SECTIONS.values()):
+            model.objects.all().delete()
+        Source.objects.all().delete()
+        Version.objects.all().delete()
+        forget_every_document(using=connection.alias)
 
 
 class Loader:

@@ -121,6 +121,22 @@ _being_deleted: contextvars.ContextVar[frozenset[RecordKey]] = contextvars.Conte
 )
 
 
+# Set while the whole catalogue is deleted with its history (`discarding`).
+_discarding: contextvars.ContextVar[bool] = contextvars.ContextVar("discarding", default=False)
+
+
+@contextmanager
+def discarding() -> Iterator[None]:
+    """Writes inside keep no version and touch no search document: for deleting the whole
+    catalogue, its history and search terms with it, where a version kept of each record
+    deleted would be deleted in turn."""
+    token = _discarding.set(True)
+    try:
+        yield
+    finally:
+        _discarding.reset(token)
+
+
 @contextmanager
 def recording(*, user: User | Callable[[], User] = None, message: str = "") -> Iterator[Recording]:
     """Keeps a version of each record written inside, by `user` (or a callable returning the
@@ -233,6 +249,8 @@ def log_version(version: Version) -> None:
 
 
 def touch(model: type[Record], pk: int, *, created: bool = False) -> None:
+    if _discarding.get():
+        return
     key = (model, pk)
     state = _current.get()
     if state is not None:
@@ -258,6 +276,8 @@ def record_saved(sender, instance, created, **kwargs) -> None:
 
 
 def record_deleting(sender, instance, **kwargs) -> None:
+    if _discarding.get():
+        return
     current = _current.get()
     state = current or Recording()
     keep_version(instance, state, deleting=True)
@@ -274,6 +294,8 @@ def record_deleting(sender, instance, **kwargs) -> None:
 
 
 def record_deleted(sender, instance, **kwargs) -> None:
+    if _discarding.get():
+        return
     _being_deleted.set(_being_deleted.get() - {(sender, instance.pk)})
     forget_documents(sender, [instance.pk], using=instance._state.db)
 

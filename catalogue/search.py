@@ -594,6 +594,13 @@ def forget_documents(model: type[models.Model], ids: list[int], *, using: str) -
         drop_terms(cursor, model, ids, using=using)
 
 
+def forget_every_document(*, using: str) -> None:
+    """Drops the terms of every record of every kind (the whole catalogue deleted)."""
+    with connections[using].cursor() as cursor:
+        for model in searched_models():
+            cursor.execute(f"DELETE FROM {quoted_table(terms_model(model), using)}")
+
+
 def drop_terms(cursor, model: type[models.Model], ids: list[int], *, using: str) -> str:
     """Deletes the terms of the records of `model` with `ids`; returns the terms' table, quoted.
     PostgreSQL is given the ids as one array, which takes any number of them."""

@@ -20,13 +20,13 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from psycopg import sql
 
 from catalogue import history
 from catalogue.documents import save_document
-from catalogue.dumps import MAX_PROBLEMS
+from catalogue.dumps import MAX_PROBLEMS, delete_catalogue
 from catalogue.models import (
     Actor,
     Agreement,
@@ -253,8 +253,35 @@ def test_exporting_costs_the_same_queries_however_many_records(tmp_path):
             exported(tmp_path / "catalogue.json", "--history")
         return len(context)
 
+    # Written first, so that both deletions come after a write in the test's transaction,
+    # which draws the revision's token once.
+    actors = [ActorFactory()]
     before = queries()
-    actors = ActorFactory.create_batch(3)
+    actors += ActorFactory.create_batch(2)
+    for initiative in InitiativeFactory.create_batch(3):
+        for actor in actors:
+            Participation.objects.create(
+                initiative=initiative, actor=actor, role=ParticipationRole.PARTNER
+            )
+    assert queries() == before
+
+
+def test_deleting_the_catalogue_costs_the_same_queries_however_many_records(id_sequences_kept):
+    """Deleting every record keeps no version of each nor drops its search terms one by one:
+    the history and the terms go whole."""
+
+    def queries() -> int:
+        with transaction.atomic(), CaptureQueriesContext(connection) as context:
+            delete_catalogue()
+            assert not Version.objects.exists()
+            transaction.set_rollback(True)
+        return len(context)
+
+    # Written first, so that both deletions come after a write in the test's transaction,
+    # which draws the revision's token once.
+    actors = [ActorFactory()]
+    before = queries()
+    actors += ActorFactory.create_batch(2)
     for initiative in InitiativeFactory.create_batch(3):
         for actor in actors:
             Participation.objects.create(
