@@ -214,11 +214,10 @@ def save_row(
     try:
         with recording.savepoint():
             record = save_document(model, document, instance=instance)
-            after = record_document(record)
             outcome.name = str(record)
             if before is None:
                 outcome.action = RowAction.CREATED
-            elif changes := changed_fields(before, after):
+            elif changes := changed_fields(before, record_document(record)):
                 outcome.action = RowAction.CHANGED
                 outcome.changed_fields = changes
             else:

@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalogue.addresses import path_to
-from catalogue.constraints import FieldCheckConstraint
+from catalogue.constraints import FieldCheckConstraint, broken_checks
 from catalogue.models.text import multi_line, single_line, web_address
 from catalogue.search import search
 
@@ -286,6 +286,25 @@ class Record(models.Model):
 
     def get_absolute_url(self) -> str:
         return path_to(f"catalogue:{self._meta.model_name}-detail", self.slug)
+
+    def validate_constraints(self, exclude=None) -> None:
+        """Django's, but the record's check constraints are judged in one query together
+        (`broken_checks`), not in one query each."""
+        exclude = set(exclude or ())
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for constraint in self._meta.constraints:
+            if isinstance(constraint, models.CheckConstraint):
+                continue
+            try:
+                constraint.validate(type(self), self, exclude=exclude, using=using)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        broken = broken_checks([self], [exclude], using=using)[0]
+        if broken is not None:
+            errors = broken.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def from_db(cls, db, field_names, values):
