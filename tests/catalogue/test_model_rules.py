@@ -381,6 +381,34 @@ def test_rows_checks_judged_in_one_query_say_what_each_says_alone(
     assert [error and error.message_dict for error in judged] == expected
 
 
+def test_a_records_checks_are_judged_in_one_query_and_say_what_each_says_alone(
+    django_assert_num_queries,
+):
+    day = datetime.date(2024, 5, 1)
+    courses = [
+        CourseFactory.build(starts_on=day, ends_on=day + datetime.timedelta(days=3)),
+        CourseFactory.build(starts_on=day, ends_on=day - datetime.timedelta(days=1)),
+        CourseFactory.build(
+            starts_on=day,
+            application_deadline=day + datetime.timedelta(days=9),
+            is_free=True,
+            fee="100 EUR",
+        ),
+        CourseFactory.build(starts_on=None, ends_on=day, format=CourseFormat.ONLINE),
+    ]
+    expected = [checks_alone(course) for course in courses]
+    assert expected[0] is None
+    assert len({str(errors) for errors in expected if errors}) == 3
+    for course, errors in zip(courses, expected, strict=True):
+        with django_assert_num_queries(1):
+            try:
+                course.validate_constraints()
+            except ValidationError as error:
+                assert error.message_dict == errors
+            else:
+                assert errors is None
+
+
 def test_the_migration_takes_control_characters_out_of_stored_texts():
     migration = importlib.import_module(
         "catalogue.migrations.0014_texts_hold_no_control_characters"
