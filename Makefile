@@ -6,7 +6,7 @@ NPM ?= npm
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run setup test lint format lock bench screenshots
+.PHONY: run setup test test-fast lint format lock bench screenshots
 
 # The development server, and beside it the task worker that runs imports.
 run: setup
@@ -19,6 +19,11 @@ setup: $(VENV)/installed node_modules/installed
 
 test: $(VENV)/installed node_modules/installed
 	bash scripts/test
+
+# The inner loop: the tests not marked slow, on SQLite, last run's failures first; ARGS goes to
+# pytest, e.g. make test-fast ARGS="tests/api -x".
+test-fast: $(VENV)/installed node_modules/installed
+	env -u DATABASE_URL $(PY) -m pytest -m "not slow" --failed-first $(ARGS)
 
 # The README's and guides' pictures, taken again by the browser tests into docs/screenshots/.
 screenshots: $(VENV)/installed node_modules/installed

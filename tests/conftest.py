@@ -20,6 +20,18 @@ from catalogue.seed import load_seed_catalogue
 pytest_plugins = ["tests.processes"]
 
 
+# Fixtures of tests that start server processes or a browser: those tests are `slow`.
+SLOW_FIXTURES = {"environment", "server", "site_url"}
+
+
+def pytest_collection_modifyitems(items):
+    """Marks `slow` every test that starts servers or a browser, beside those marked by hand;
+    `make test-fast` leaves them out."""
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -532,6 +532,7 @@ def manage(database_url: str, *arguments: str, stdin: bytes | None = None, check
     return result
 
 
+@pytest.mark.slow
 def test_a_dump_moves_to_the_other_engine_and_back_byte_for_byte(
     edited_catalogue, other_engine_url, tmp_path
 ):

@@ -153,6 +153,7 @@ def test_it_writes_no_history(generated):
     assert not Version.objects.exists()
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_catalogue_and_another_seed_another(empty_catalogue):
     generate_catalogue(initiatives=200, seed=1, batch_size=50)
     first = fingerprint()

@@ -118,6 +118,7 @@ def without_updated_at(model) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("file_format", ["csv", "xlsx", "json"])
 def test_an_export_of_every_list_imports_back_into_an_empty_catalogue(curator_client, file_format):
     before = {model: without_updated_at(model) for model in IMPORT_ORDER}

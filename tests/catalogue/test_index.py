@@ -55,6 +55,7 @@ def random_query(rng: random.Random, filterset_class, kind_index) -> QueryDict:
     return data
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("empty_catalogue")
 @pytest.mark.parametrize("filterset_class", FILTERSETS, ids=lambda f: f._meta.model.__name__)
 def test_the_index_answers_as_the_database(filterset_class):
