@@ -7,6 +7,9 @@ parameter combine with OR, different parameters with AND. Each FilterSet also de
 """
 
 import copy
+import operator
+from collections.abc import Callable, Iterable
+from functools import reduce
 
 import django_filters
 from django import forms
@@ -54,21 +57,24 @@ def year_choices() -> list[tuple[int, str]]:
     return [(year, str(year)) for year in range(FIRST_PLAUSIBLE_YEAR, LAST_PLAUSIBLE_YEAR + 1)]
 
 
-class RelatedFilter(django_filters.ModelMultipleChoiceFilter):
-    """Records related to any of the chosen objects, named by slug (or `to_field_name`).
-
-    Matching through a subquery keeps each record once, however many of its relations match.
-    """
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("to_field_name", "slug")
-        super().__init__(*args, **kwargs)
+class AnyAcrossRelationsMixin:
+    """For a multiple-choice filter: records with any of the chosen values at `field_name`, a
+    path that may cross a to-many relation. Matching through a subquery keeps each record
+    once, however many of its relations match."""
 
     def filter(self, queryset, value):
         if not value:
             return queryset
         matching = queryset.model._default_manager.filter(**{f"{self.field_name}__in": value})
         return queryset.filter(pk__in=matching.values("pk"))
+
+
+class RelatedFilter(AnyAcrossRelationsMixin, django_filters.ModelMultipleChoiceFilter):
+    """Records related to any of the chosen objects, named by slug (or `to_field_name`)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
 
 
 class AnyValueFilter(django_filters.MultipleChoiceFilter):
@@ -83,13 +89,26 @@ class AnyValueFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
-class AnyOfFilter(django_filters.MultipleChoiceFilter):
+class AnyOfFilter(AnyAcrossRelationsMixin, django_filters.MultipleChoiceFilter):
     """Records with any of the chosen values at a path that may cross a to-many relation."""
+
+
+class BucketFilter(AnyValueFilter):
+    """Records meeting the condition of any chosen bucket: computed values ("open for
+    application", the kinds of a sector), each a (value, label, Q) triple of `buckets()`, which
+    the filter's facet counts by. A condition may cross a to-many relation: matching through a
+    subquery keeps each record once."""
+
+    def __init__(self, buckets: Callable[[], Iterable[tuple[str, str, Q]]], **kwargs):
+        self.buckets = buckets
+        super().__init__(**kwargs)
 
     def filter(self, queryset, value):
         if not value:
             return queryset
-        matching = queryset.model._default_manager.filter(**{f"{self.field_name}__in": value})
+        chosen = set(value)
+        conditions = [met for bucket, _label, met in self.buckets() if bucket in chosen]
+        matching = queryset.model._default_manager.filter(reduce(operator.or_, conditions))
         return queryset.filter(pk__in=matching.values("pk"))
 
 
@@ -229,6 +248,29 @@ def year_range(field_name: str, verb: str) -> tuple[django_filters.NumberFilter,
     )
 
 
+def lead_kinds() -> list[tuple[str, str, Q]]:
+    """An initiative's lead actors' kinds."""
+    return [
+        (
+            kind.value,
+            kind.label,
+            Q(participations__role=ParticipationRole.LEAD, participations__actor__kind=kind),
+        )
+        for kind in ActorKind
+    ]
+
+
+def sectors() -> list[tuple[str, str, Q]]:
+    """An actor's sector, which its kind says."""
+    return [(sector.value, sector.label, Q(kind__in=kinds_in_sector(sector))) for sector in Sector]
+
+
+def course_states() -> list[tuple[str, str, Q]]:
+    """A course's state today."""
+    today = timezone.localdate()
+    return [(state.value, state.label, state_condition(state, today)) for state in CourseState]
+
+
 class InitiativeFilterSet(CatalogueFilterSet):
     kind = AnyValueFilter(choices=InitiativeKind.choices)
     status = AnyValueFilter(choices=InitiativeStatus.choices)
@@ -247,9 +289,7 @@ class InitiativeFilterSet(CatalogueFilterSet):
     actor = RelatedFilter(
         field_name="actors", queryset=Actor.objects.published(), label="Participating actor"
     )
-    lead_kind = AnyValueFilter(
-        choices=ActorKind.choices, method="filter_lead_kind", label="Kind of lead actor"
-    )
+    lead_kind = BucketFilter(lead_kinds, choices=ActorKind.choices, label="Kind of lead actor")
     start_year_min, start_year_max = year_range("start_year", "Started")
 
     sort_options = {
@@ -282,21 +322,7 @@ class InitiativeFilterSet(CatalogueFilterSet):
             label_path="actors__name",
             published_via="actors",
         ),
-        Facet(
-            "lead_kind",
-            "Kind of lead actor",
-            buckets=lambda: [
-                (
-                    kind.value,
-                    kind.label,
-                    Q(
-                        participations__role=ParticipationRole.LEAD,
-                        participations__actor__kind=kind,
-                    ),
-                )
-                for kind in ActorKind
-            ],
-        ),
+        Facet("lead_kind", "Kind of lead actor", buckets=lead_kinds),
         DecadeFacet("start_year", "Started", path="start_year"),
     )
 
@@ -304,16 +330,10 @@ class InitiativeFilterSet(CatalogueFilterSet):
         model = Initiative
         fields = []
 
-    def filter_lead_kind(self, queryset, name, value):
-        leads = Initiative.objects.filter(
-            participations__role=ParticipationRole.LEAD, participations__actor__kind__in=value
-        )
-        return queryset.filter(pk__in=leads.values("pk"))
-
 
 class ActorFilterSet(CatalogueFilterSet):
     kind = AnyValueFilter(choices=ActorKind.choices)
-    sector = AnyValueFilter(choices=Sector.choices, method="filter_sector")
+    sector = BucketFilter(sectors, choices=Sector.choices)
     country = RelatedFilter(
         field_name="country", queryset=Country.objects.all(), to_field_name="code"
     )
@@ -332,14 +352,7 @@ class ActorFilterSet(CatalogueFilterSet):
 
     facets = (
         choice_facet("kind", "Kind", ActorKind.choices),
-        Facet(
-            "sector",
-            "Sector",
-            buckets=lambda: [
-                (sector.value, sector.label, Q(kind__in=kinds_in_sector(sector)))
-                for sector in Sector
-            ],
-        ),
+        Facet("sector", "Sector", buckets=sectors),
         Facet("region", "Region", path="country__region"),
         Facet("country", "Country", path="country__code", label_path="country__name"),
         Facet("city", "Based in", path="city__slug", label_path="city__name", published_via="city"),
@@ -358,15 +371,6 @@ class ActorFilterSet(CatalogueFilterSet):
         model = Actor
         fields = []
 
-    def filter_sector(self, queryset, name, value):
-        kinds = [kind for sector in value for kind in kinds_in_sector(Sector(sector))]
-        return queryset.filter(kind__in=kinds)
-
-
-def course_states():
-    today = timezone.localdate()
-    return [(state.value, state.label, state_condition(state, today)) for state in CourseState]
-
 
 class CourseFilterSet(CatalogueFilterSet):
     kind = AnyValueFilter(choices=CourseKind.choices)
@@ -374,7 +378,7 @@ class CourseFilterSet(CatalogueFilterSet):
     course_format = AnyValueFilter(
         field_name="format", choices=CourseFormat.choices, label="Format"
     )
-    state = AnyValueFilter(choices=CourseState.choices, method="filter_state")
+    state = BucketFilter(course_states, choices=CourseState.choices)
     city = RelatedFilter(field_name="city", queryset=City.objects.published())
     country = RelatedFilter(
         field_name="city__country", queryset=Country.objects.all(), to_field_name="code"
@@ -410,13 +414,6 @@ class CourseFilterSet(CatalogueFilterSet):
     class Meta:
         model = Course
         fields = []
-
-    def filter_state(self, queryset, name, value):
-        today = timezone.localdate()
-        condition = Q()
-        for state in value:
-            condition |= state_condition(CourseState(state), today)
-        return queryset.filter(condition)
 
 
 class AgreementFilterSet(CatalogueFilterSet):
