@@ -45,7 +45,11 @@ class Catalogue:
         return f"sciplo bench: initiatives={self.size} seed={self.seed} {generator_fingerprint()}"
 
 
-GENERATOR_CODE = ("catalogue/generator.py", "catalogue/management/commands/generate_catalogue.py")
+GENERATOR_CODE = (
+    "synthetic/generator.py",
+    "synthetic/vocabulary.yaml",
+    "synthetic/management/commands/generate_catalogue.py",
+)
 
 
 def generator_fingerprint() -> str:
@@ -89,7 +93,7 @@ def build(catalogue: Catalogue, *, env: dict) -> bool:
     if not reusable:
         manage(catalogue.url, "load_reference_data", env=env)
         generate = ["generate_catalogue", "--initiatives", str(catalogue.size)]
-        manage(catalogue.url, *generate, "--seed", str(catalogue.seed), env=env)
+        manage(catalogue.url, *generate, "--seed", str(catalogue.seed), "--drop-indexes", env=env)
         mark_complete(catalogue)
     analyse(catalogue)
     return not reusable

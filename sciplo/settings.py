@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # The synthetic catalogue generator (manage.py generate_catalogue), for the benchmark.
+    "synthetic",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 `generate_catalogue(initiatives=N, seed=S)` fills an empty catalogue with N initiatives and, in
 proportion, actors, cities, courses, agreements and the sources they cite (`CatalogueSize`). Names,
-summaries and descriptions are assembled from a domain vocabulary (the tuples below); popularity
+summaries and descriptions are assembled from a domain vocabulary (vocabulary.yaml); popularity
 follows Zipf's law, so a few themes, cities, actors and sources are named by many records and most
 by few, as in a real catalogue.
 
@@ -14,8 +14,9 @@ transaction. That skips `full_clean()` and sends no signals, which is the point:
 record was never curated, so no history `Version` is kept for it, and every value is drawn within
 the models' rules instead (tests/catalogue/test_generator.py validates a sample of each kind).
 Without signals the stored search documents are built once at the end, and PostgreSQL's id
-sequences are moved past the explicit ids. PostgreSQL's plain indexes and foreign keys are made
-after the rows are in (`indexes_made_afterwards`).
+sequences are moved past the explicit ids. Asked to (`drop_indexes`, for large catalogues),
+PostgreSQL's plain indexes and foreign keys are dropped and made again after the rows are in
+(`indexes_made_afterwards`).
 """
 
 import bisect
@@ -25,11 +26,13 @@ import itertools
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from string import Formatter
 from typing import Generic, TypeVar
 
+import yaml
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -204,153 +207,37 @@ CITATIONS = {0: 10, 1: 70, 2: 20}
 # The SDGs science diplomacy names most, most named first (partnerships, climate, industry …).
 SDG_POPULARITY = (17, 13, 9, 14, 3, 4, 7, 11, 15, 6, 2, 12, 5, 8, 10, 16, 1)
 
-# The domain vocabulary.
-REGIONS = (
-    "Nordic", "Andean", "Mediterranean", "Pacific", "Arctic", "Sahel", "Baltic", "Caribbean",
-    "Alpine", "Danube", "Mekong", "Great Lakes", "Atlantic", "Indian Ocean", "East African",
-    "West African", "Southern African", "Central Asian", "South Asian", "Southeast Asian",
-    "Latin American", "European", "Ibero-American", "Transatlantic", "Trans-Pacific",
-    "Euro-Mediterranean", "Gulf", "Amazon", "Himalayan", "Antarctic", "Global", "International",
-    "Francophone", "Lusophone", "Nile Basin", "Black Sea", "Adriatic", "North Sea", "Red Sea",
-    "Caspian",
-)  # fmt: skip
-SUBJECTS = (
-    "Ocean Science", "Climate Adaptation", "Polar Research", "Water Security", "Public Health",
-    "Pandemic Preparedness", "Biodiversity", "Energy Transition", "Digital Health",
-    "Artificial Intelligence", "Quantum Technology", "Space Science", "Food Security",
-    "Urban Resilience", "Disaster Risk", "Open Science", "Research Infrastructure",
-    "Marine Biology", "Glacier Monitoring", "Coral Reef", "Fisheries", "Soil Health",
-    "Clean Energy", "Green Hydrogen", "Air Quality", "One Health", "Talent Mobility",
-    "Innovation", "Science Policy", "Astronomy", "Seismology", "Vaccine Research",
-    "Mountain Ecosystems", "River Basin", "Deep Sea", "Climate Services",
-)  # fmt: skip
-FOCUSES = (
-    "Science Diplomacy", "Cooperation", "Research", "Innovation", "Partnership", "Dialogue",
-    "Observation", "Exchange",
-)  # fmt: skip
+# The domain vocabulary, a data file of words and patterns.
+VOCABULARY = yaml.safe_load((Path(__file__).parent / "vocabulary.yaml").read_text())
+REGIONS = tuple(VOCABULARY["regions"])
+SUBJECTS = tuple(VOCABULARY["subjects"])
+FOCUSES = tuple(VOCABULARY["focuses"])
 INITIATIVE_NOUNS = {
-    InitiativeKind.HUB: ("Hub", "Diplomacy Hub"),
-    InitiativeKind.PROGRAMME: ("Programme", "Initiative"),
-    InitiativeKind.NETWORK: ("Network", "Alliance"),
-    InitiativeKind.FUND: ("Fund", "Challenge Fund"),
-    InitiativeKind.FACILITY: ("Facility", "Platform"),
-    InitiativeKind.OFFICE: ("Office", "Liaison Office"),
-    InitiativeKind.CAMPAIGN: ("Campaign", "Challenge"),
-    InitiativeKind.RESEARCH_CENTRE: ("Research Centre", "Institute", "Observatory"),
+    InitiativeKind(kind): tuple(nouns) for kind, nouns in VOCABULARY["initiative_nouns"].items()
 }
-CHALLENGES = (
-    "sea-level rise", "glacier retreat", "antimicrobial resistance", "wildfire risk",
-    "water scarcity", "heatwaves in cities", "marine plastic pollution", "biodiversity loss",
-    "the energy transition", "pandemic preparedness", "the governance of artificial intelligence",
-    "access to research infrastructure", "brain circulation", "food security",
-    "disaster risk reduction", "the protection of the high seas", "Arctic shipping",
-    "air pollution", "coastal erosion", "drought", "ocean acidification", "permafrost thaw",
-)  # fmt: skip
-FORUMS = (
-    "UN Ocean Conference", "Arctic Council", "UNFCCC", "World Health Assembly",
-    "G20 research ministers", "UN Science Summit", "High-Level Political Forum",
-    "Antarctic Treaty Consultative Meeting", "UNESCO General Conference",
-    "Sendai Framework review",
-)  # fmt: skip
-PEOPLE = (
-    "researchers", "diplomats", "policymakers", "city officials", "early-career scientists",
-    "science advisers", "foundations", "universities", "national academies", "civil society",
-)  # fmt: skip
-INITIATIVE_SUMMARIES = (
-    "A {level} {kind} that brings {people} and {people2} together on {subject} across {place}.",
-    "Connects {people} with {people2} to turn {subject} research into advice on {challenge}.",
-    "A {level} {kind} for {subject}, supporting joint research and dialogue on {challenge}.",
-)
-DESCRIPTION_SENTENCES = (
-    "It connects {people}, {people2} and {people3} around shared questions of {subject} "
-    "and {subject2}.",
-    "Its work combines joint research, policy briefs and training for early-career scientists "
-    "and young diplomats.",
-    "Since {start}, it has supported dialogue between partners in {place} and the {region2} "
-    "region on {challenge}.",
-    "It advises governments on {challenge}, drawing on open data, long-term observation and "
-    "the experience of its members.",
-    "Activities include summer schools, expert workshops and a fellowship that places "
-    "scientists in foreign ministries.",
-    "It reports its results to the {forum} and contributes to the Sustainable Development Goals.",
-    "Funding comes from national research councils and foundations, with in-kind support from "
-    "universities and city governments.",
-    "Its members share instruments, samples and data so that smaller countries can take part in "
-    "{subject} research on equal terms.",
-    "A steering committee of {people} and {people2} meets twice a year to agree on priorities "
-    "for {challenge}.",
-)
+CHALLENGES = tuple(VOCABULARY["challenges"])
+FORUMS = tuple(VOCABULARY["forums"])
+PEOPLE = tuple(VOCABULARY["people"])
+INITIATIVE_SUMMARIES = tuple(VOCABULARY["initiative_summaries"])
+DESCRIPTION_SENTENCES = tuple(VOCABULARY["description_sentences"])
 DESCRIPTION_LENGTH = 4  # sentences: about sixty words
-CITY_STEMS = (
-    "Kes", "Val", "Mar", "Lind", "Ros", "Tor", "Bel", "Kar", "Al", "Or", "Vel", "Nor", "Sal",
-    "Ber", "Dun", "Ash", "Ever", "Bran", "Cal", "Mon", "Tal", "Zan", "Quin", "Har", "Lor", "Mir",
-    "Pel", "Sar", "Thal", "Ul", "Vor", "Wes", "Yar", "Eld", "Fen", "Gal", "Hal", "Is", "Jor",
-    "Kel",
-)  # fmt: skip
-CITY_LINKS = ("", "a", "e", "i", "o", "an", "en", "ar", "el", "in")
-CITY_ENDINGS = (
-    "burg", "holm", "vik", "ton", "dora", "stad", "mouth", "field", "polis", "ville", "haven",
-    "gard", "mar", "ora", "ia", "grad", "abad", "pur", "ford", "dal",
-)  # fmt: skip
-CITY_PREFIXES = {"": 80, "Port ": 5, "San ": 4, "New ": 4, "Santa ": 3, "Nova ": 2, "El ": 2}
-CITY_QUALIFIERS = ("North", "South", "East", "West", "Upper", "Lower")
-SURNAMES = (
-    "Abdullah", "Roig", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Haddad", "Kowalski",
-    "Mensah", "Ferreira", "Novak", "Gupta", "Castillo", "Nakamura", "Olsen", "Rahman", "Weber",
-    "Costa", "Ivanova", "Mwangi", "Silva", "Chen", "Dubois", "Kaya", "Andersen", "Suleiman",
-)  # fmt: skip
-GIVEN_NAMES = (
-    "Amina", "Lars", "Sofia", "Kwame", "Mei", "Jorge", "Ingrid", "Rahul", "Leila", "Tomas",
-    "Ana", "Yuki", "Fatima", "Pierre", "Nadia", "Samuel",
-)  # fmt: skip
-FIELDS = (
-    "Marine Sciences", "Climate Research", "Polar Studies", "Global Health", "Energy Systems",
-    "Data Science", "Ecology", "Water Resources", "Earth Observation", "Science Policy",
-    "International Affairs", "Sustainable Cities", "Public Health", "Space Research",
-)  # fmt: skip
-COMPANY_WORDS = ("Analytics", "Technologies", "Instruments", "Geospatial", "Labs", "Systems")
-ACTOR_NAMES = {
-    ActorKind.RESEARCH: (
-        "University of {city}", "{city} Institute of {field}", "{region} Centre for {field}",
-    ),
-    ActorKind.NATIONAL_GOVERNMENT: (
-        "{country} Agency for {field}", "Office of the Science Adviser of {country}",
-        "{country} Ministry of Research and Innovation",
-    ),
-    ActorKind.LOCAL_GOVERNMENT: (
-        "City of {city}", "{city} Metropolitan Council", "{city} Office for International Affairs",
-    ),
-    ActorKind.INTERGOVERNMENTAL: (
-        "{region} Organisation for {field}", "{region} Commission on {field}",
-        "{region} Panel on {field} in {city}",
-    ),
-    ActorKind.ACADEMY: ("{country} Academy of Sciences", "{city} Society for {field}"),
-    ActorKind.NON_PROFIT: ("{surname} Foundation for {field}", "{city} Foundation for {field}"),
-    ActorKind.NETWORK: ("{city} Science Diplomacy Network", "{region} Alliance for {field}"),
-    ActorKind.COMPANY: ("{surname} {company}", "{city} {company}"),
-    ActorKind.PERSON: ("{given} {initial}. {surname}",),
-}  # fmt: skip
-ACTOR_SUMMARIES = {
-    ActorKind.PERSON: "Science adviser working on {subject} and {challenge}.",
-}
-ACTOR_SUMMARY = "A {kind} active in {subject} and science diplomacy, based in {place}."
-COURSE_SUMMARY = "A {kind} on {subject} and science diplomacy for {people} and {people2}."
-AGREEMENT_NAMES = (
-    "Memorandum of Understanding on {subject} Cooperation ({year})",
-    "{region} {subject} Agreement ({year})",
-    "Joint Declaration on {subject} and {subject2} ({year})",
-    "Agreement on Scientific Cooperation in {subject} ({year})",
-)
-AGREEMENT_SUMMARY = (
-    "Commits its parties to cooperation on {subject} and to sharing data on {challenge}."
-)
-SOURCE_TITLES = (
-    "{subject} and science diplomacy: {challenge}",
-    "The {region} experience of {subject} cooperation",
-    "Science diplomacy in practice: {subject} in {region} cities",
-    "Annual report on {subject} partnerships",
-)
-LOCATORS = ("p. {number}", "section {number}", "chapter {number}", "")
+CITY_STEMS = tuple(VOCABULARY["city_stems"])
+CITY_LINKS = tuple(VOCABULARY["city_links"])
+CITY_ENDINGS = tuple(VOCABULARY["city_endings"])
+CITY_PREFIXES = VOCABULARY["city_prefixes"]
+CITY_QUALIFIERS = tuple(VOCABULARY["city_qualifiers"])
+SURNAMES = tuple(VOCABULARY["surnames"])
+GIVEN_NAMES = tuple(VOCABULARY["given_names"])
+FIELDS = tuple(VOCABULARY["fields"])
+COMPANY_WORDS = tuple(VOCABULARY["company_words"])
+ACTOR_NAMES = {ActorKind(kind): tuple(names) for kind, names in VOCABULARY["actor_names"].items()}
+ACTOR_SUMMARIES = {ActorKind(kind): text for kind, text in VOCABULARY["actor_summaries"].items()}
+ACTOR_SUMMARY = VOCABULARY["actor_summary"]
+COURSE_SUMMARY = VOCABULARY["course_summary"]
+AGREEMENT_NAMES = tuple(VOCABULARY["agreement_names"])
+AGREEMENT_SUMMARY = VOCABULARY["agreement_summary"]
+SOURCE_TITLES = tuple(VOCABULARY["source_titles"])
+LOCATORS = tuple(VOCABULARY["locators"])
 ROR_CHARACTERS = "0123456789abcdefghjkmnpqrstvwxyz"
 SMALL_WORDS = {"of", "for", "and", "the", "on", "in"}
 
@@ -1232,11 +1119,13 @@ def generate_catalogue(
     initiatives: int,
     seed: int = 0,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    drop_indexes: bool = False,
     progress: Progress = lambda message: None,
 ) -> dict[str, int]:
     """Fills an empty catalogue with a synthetic one of `initiatives` initiatives drawn from
-    `seed`; returns how many rows of each model it wrote, by model label. Raises
-    `GenerationRefused` if reference data is missing or the catalogue is not empty."""
+    `seed`; returns how many rows of each model it wrote, by model label. With `drop_indexes`,
+    the tables' plain indexes and foreign keys are made after the rows are in (on PostgreSQL).
+    Raises `GenerationRefused` if reference data is missing or the catalogue is not empty."""
     if initiatives < 1:
         raise GenerationRefused("Generate at least one initiative.")
     with transaction.atomic():
@@ -1248,7 +1137,7 @@ def generate_catalogue(
                 "catalogue only into an empty database."
             )
         writer = BatchWriter(batch_size)
-        with indexes_made_afterwards(progress):
+        with indexes_made_afterwards(progress) if drop_indexes else nullcontext():
             Generator(
                 rng=random.Random(seed),
                 size=CatalogueSize.for_initiatives(initiatives),

@@ -5,6 +5,7 @@ the catalogue as a fresh installation serves it; each test's own changes are rol
 """
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.db import connection
@@ -13,6 +14,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 
 from catalogue import index
+from catalogue.dumps import delete_catalogue
 from catalogue.reference_data import load_reference_data
 from catalogue.seed import load_seed_catalogue
 
@@ -121,3 +123,34 @@ def tasks_run_at_once(settings):
     """Tasks (imports) run in the request that enqueues them, through django-tasks' immediate
     backend; tests/test_task_worker.py runs them in the task worker."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def empty_catalogue(id_sequences_kept):
+    delete_catalogue()
+
+
+@pytest.fixture
+def id_sequences_kept(db):
+    """The generator moves PostgreSQL's id sequences to the ids it wrote, and a sequence does not
+    roll back with the test's transaction: put them back where they were, past every id the
+    database holds again once the test's writes are undone."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    keys = [
+        (model._meta.db_table, model._meta.pk.column)
+        for model in apps.get_app_config("catalogue").get_models(include_auto_created=True)
+    ]
+    positions = {}
+    with connection.cursor() as cursor:
+        for table, column in keys:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            (sequence,) = cursor.fetchone()
+            if sequence:
+                cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+                positions[sequence] = cursor.fetchone()
+    yield
+    with connection.cursor() as cursor:
+        for sequence, (value, is_called) in positions.items():
+            cursor.execute("SELECT setval(%s, %s, %s)", [sequence, value, is_called])

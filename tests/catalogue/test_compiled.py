@@ -6,8 +6,8 @@ import pytest
 from django.db import connection, models
 
 from catalogue.compiled import TEXT_MARKER, CompiledQuery, CompiledRecords
-from catalogue.generator import generate_catalogue
 from catalogue.models import Actor, Agreement, City, Course, Initiative, Publication
+from synthetic.generator import generate_catalogue
 from tests.factories import InitiativeFactory
 
 KINDS = (Initiative, Actor, Course, Agreement, City)

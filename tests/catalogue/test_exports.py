@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from catalogue.dumps import delete_catalogue
 from catalogue.exports import CHUNK_SIZE, Names, columns_of, header_of, rows
-from catalogue.generator import generate_catalogue
 from catalogue.models import (
     Agreement,
     AgreementParty,
@@ -22,6 +21,7 @@ from catalogue.models import (
     Publication,
     Theme,
 )
+from synthetic.generator import generate_catalogue
 
 # A fixture, for the tests that generate a catalogue in place of the seed.
 from tests.factories import (

@@ -15,7 +15,7 @@ from django.http import QueryDict
 
 from catalogue import index
 from catalogue.facets import DecadeFacet
-from catalogue.generator import generate_catalogue
+from synthetic.generator import generate_catalogue
 from tests.catalogue.counting import FILTERSETS, database_counts
 
 pytestmark = pytest.mark.django_db

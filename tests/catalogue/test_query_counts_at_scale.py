@@ -10,8 +10,8 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from catalogue import filters, index
-from catalogue.generator import generate_catalogue
 from catalogue.models import Actor, Agreement, City, Course, Initiative
+from synthetic.generator import generate_catalogue
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from django.db.models import Count, Exists, OuterRef
 
 from catalogue.documents import documents
 from catalogue.dumps import RECORD_SECTIONS, delete_catalogue
-from catalogue.generator import CatalogueSize, generate_catalogue
 from catalogue.models import (
     SDG,
     Actor,
@@ -33,6 +32,7 @@ from catalogue.models import (
     Theme,
     Version,
 )
+from synthetic.generator import CatalogueSize, generate_catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +229,7 @@ def test_the_indexes_and_foreign_keys_are_made_again_as_they_were(empty_catalogu
     while_writing = []
     generate_catalogue(
         initiatives=50,
+        drop_indexes=True,
         progress=lambda message: (
             while_writing.append(indexes_and_foreign_keys())
             if message.startswith("initiatives: ")
@@ -239,3 +240,20 @@ def test_the_indexes_and_foreign_keys_are_made_again_as_they_were(empty_catalogu
     # Only unique indexes were there while the rows went in.
     assert while_writing and all(during < before for during in while_writing)
     assert all("UNIQUE" in definition for _name, definition in while_writing[0])
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Only PostgreSQL's indexes are made afterwards."
+)
+def test_unless_asked_the_indexes_and_foreign_keys_stay_while_writing(empty_catalogue):
+    before = indexes_and_foreign_keys()
+    while_writing = []
+    generate_catalogue(
+        initiatives=20,
+        progress=lambda message: (
+            while_writing.append(indexes_and_foreign_keys())
+            if message.startswith("initiatives: ")
+            else None
+        ),
+    )
+    assert while_writing and all(during == before for during in while_writing)

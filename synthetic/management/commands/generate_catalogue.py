@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalogue.generator import DEFAULT_BATCH_SIZE, GenerationRefused, generate_catalogue
+from synthetic.generator import DEFAULT_BATCH_SIZE, GenerationRefused, generate_catalogue
 
 
 class Command(BaseCommand):
@@ -26,8 +26,15 @@ class Command(BaseCommand):
             metavar="B",
             help="Rows written per insert (default %(default)s).",
         )
+        parser.add_argument(
+            "--drop-indexes",
+            action="store_true",
+            help="On PostgreSQL, drop the tables' plain indexes and foreign keys while writing "
+            "and make them again after: faster for large catalogues, and the tables are locked "
+            "meanwhile.",
+        )
 
-    def handle(self, *args, initiatives, seed, batch_size, verbosity, **options):
+    def handle(self, *args, initiatives, seed, batch_size, drop_indexes, verbosity, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         started = time.monotonic()
@@ -36,6 +43,7 @@ class Command(BaseCommand):
                 initiatives=initiatives,
                 seed=seed,
                 batch_size=batch_size,
+                drop_indexes=drop_indexes,
                 progress=self.stdout.write if verbosity > 0 else lambda message: None,
             )
         except GenerationRefused as error:
