@@ -111,6 +111,17 @@ class HistoryAdminMixin:
         history.describe_change(form.cleaned_data.get("change_note", ""))
         super().save_model(request, obj, form, change)
 
+    # The catalogue's versions are a record's one audit trail: admin's own log (`LogEntry`) is
+    # not written for records beside them.
+    def log_addition(self, request, obj, message):
+        return None
+
+    def log_change(self, request, obj, message):
+        return None
+
+    def log_deletions(self, request, queryset):
+        return None
+
     def changelist_view(self, request, extra_context=None):
         if self.has_delete_permission(request):
             extra_context = {

@@ -9,6 +9,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -184,6 +185,8 @@ def test_an_admin_change_with_inlines_is_one_version_with_its_note(
     actors = {row["actor"] for row in newest.document["participations"]}
     assert lead.actor.slug not in actors
     assert Actor.objects.get(name="Maritime museum").slug in actors
+    # The versions are the one audit trail: admin keeps no log of its own beside them.
+    assert not LogEntry.objects.exists()
 
 
 def test_an_admin_add_with_inlines_is_one_created_version(curator_client, curator):
@@ -213,6 +216,7 @@ def test_an_admin_add_with_inlines_is_one_created_version(curator_client, curato
     assert (version.user, version.message) == (curator, "From the founding press release.")
     assert version.document["participations"][0]["actor"] == actor.slug
     assert len(version.document["citations"]) == 1
+    assert not LogEntry.objects.exists()
 
 
 def test_an_admin_delete_keeps_the_state_it_deleted(curator_client, curator, initiative):
@@ -222,6 +226,7 @@ def test_an_admin_delete_keeps_the_state_it_deleted(curator_client, curator, ini
     [deleted] = Version.objects.deleted(Initiative).filter(slug=initiative.slug)
     assert (deleted.user, deleted.record_id) == (curator, initiative.pk)
     assert len(deleted.document["participations"]) == 2
+    assert not LogEntry.objects.exists()
 
 
 def test_api_writes_keep_versions_with_the_curator_and_the_change_note(curator):
