@@ -217,13 +217,10 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def write(self, record: Record, relations: dict) -> Record:
         try:
-            record = self.save_with_relations(record, relations)
+            record = services.record_save(record=record, relations=relations)
         except services.RecordInvalid as error:
             raise serializers.ValidationError(self.payload_errors(error)) from None
         return record
-
-    def save_with_relations(self, record: Record, relations: dict) -> Record:
-        return services.record_save(record=record, relations=relations)
 
     def payload_errors(self, error: services.RecordInvalid) -> dict:
         """The errors keyed as the payload names its fields, a link row's at its row's place."""
@@ -314,9 +311,6 @@ class InitiativeSerializer(RecordSerializer):
             "participations",
             "citations",
         )
-
-    def save_with_relations(self, record: Initiative, relations: dict) -> Initiative:
-        return services.initiative_save(initiative=record, relations=relations)
 
 
 class CourseProviderSerializer(serializers.ModelSerializer):

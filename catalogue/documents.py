@@ -20,13 +20,12 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from catalogue.models import Initiative, Record
+from catalogue.models import Record
 from catalogue.partial_dates import DatePrecision, PartialDate, PartialDateField
 from catalogue.services import (
     KEY,
     RecordInvalid,
     check_related_count,
-    initiative_save,
     record_save,
 )
 
@@ -172,8 +171,6 @@ def save_document(
             if instance is None and document.get("slug"):
                 instance = model.objects.select_for_update().filter(slug=document["slug"]).first()
             record, relations = record_from_document(model, document, instance=instance)
-            if model is Initiative:
-                return initiative_save(initiative=record, relations=relations)
             return record_save(record=record, relations=relations)
     except RecordInvalid as error:
         raise DocumentInvalid(record_invalid_messages(error, model)) from error

@@ -13,8 +13,7 @@ from django.db import models, transaction
 from django.urls.converters import SlugConverter
 
 from catalogue.constraints import broken_checks, merged
-from catalogue.models import Initiative, Record
-from catalogue.models.initiatives import involved_countries
+from catalogue.models import Record
 
 # A many-to-many field's new objects, or a relation's new link rows as their field values.
 Relations = Mapping[str, Sequence[models.Model] | Sequence[Mapping[str, Any]]]
@@ -53,8 +52,11 @@ def record_save(*, record: Record, relations: Relations) -> Record:
     `relations` maps a many-to-many field (`cities`) to the objects it now holds, or a relation of
     link rows (`participations`, `party_links`, `provisions`, `citations`) to the field values
     of its rows; a relation left out is kept. Raises `RecordInvalid` and saves nothing if the
-    record or a row breaks a rule.
+    record or a row breaks a rule. The record's kind may complete the relations first
+    (`Record.completed_relations`).
     """
+    if isinstance(record, Record):  # a source, also written here, has no rules of relations
+        relations = record.completed_relations(relations)
     too_many = {}
     for name, objects in relations.items():
         try:
@@ -106,18 +108,6 @@ def record_save(*, record: Record, relations: Relations) -> Record:
         links[name].related_model.objects.filter(**{links[name].field.name: record}).delete()
         links[name].related_model.objects.bulk_create(rows)
     return record
-
-
-@transaction.atomic
-def initiative_save(*, initiative: Initiative, relations: Relations) -> Initiative:
-    """`record_save` for an initiative, whose countries gain those of its cities, as in admin."""
-    if "cities" in relations or "countries" in relations:
-        saved = initiative.pk is not None
-        cities = relations.get("cities", initiative.cities.all() if saved else [])
-        countries = relations.get("countries", initiative.countries.all() if saved else [])
-        countries = involved_countries(countries, cities)
-        relations = {**relations, "countries": list(countries)}
-    return record_save(record=initiative, relations=relations)
 
 
 def validation_error(instance: models.Model, **kwargs) -> ValidationError | None:

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from catalogue.admin.duplicates import DuplicateGuardAdminMixin
-from catalogue.admin.forms import InitiativeAdminForm, RecordAdminForm
+from catalogue.admin.forms import RecordAdminForm
 from catalogue.admin.history import HistoryAdminMixin
 from catalogue.admin.imports import ImportExportAdminMixin
 from catalogue.admin.quality import (
@@ -245,7 +245,6 @@ class InitiativeCitationInline(CitationInline):
 
 @admin.register(Initiative)
 class InitiativeAdmin(RecordAdmin):
-    form = InitiativeAdminForm
     list_display = (
         "name",
         "kind",

@@ -9,7 +9,6 @@ from django.utils.functional import cached_property
 
 from catalogue.duplicates import likely_duplicates
 from catalogue.models import Version
-from catalogue.models.initiatives import involved_countries
 from catalogue.services import check_related_count
 
 SAVE_DESPITE_DUPLICATES_LABEL = "This is not a duplicate: save anyway"
@@ -88,10 +87,22 @@ class RecordAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self.complete_relations(cleaned_data)
         self.check_related_counts(cleaned_data)
         self.check_not_saved_since(cleaned_data)
         self.check_likely_duplicates(cleaned_data)
         return cleaned_data
+
+    def complete_relations(self, cleaned_data) -> None:
+        """The record's kind completes its relations as for every other writer (an
+        initiative's countries gain its cities')."""
+        relations = {
+            name: cleaned_data[name]
+            for name, field in self.fields.items()
+            if isinstance(field, forms.ModelMultipleChoiceField) and name in cleaned_data
+        }
+        completed = self.instance.completed_relations(relations)
+        cleaned_data.update({name: completed[name] for name in relations})
 
     def check_related_counts(self, cleaned_data) -> None:
         for name, field in self.fields.items():
@@ -145,16 +156,6 @@ class RecordAdminForm(forms.ModelForm):
                 "again.",
                 code="likely_duplicates",
             )
-
-
-class InitiativeAdminForm(RecordAdminForm):
-    def clean(self):
-        cleaned_data = super().clean()
-        if "countries" in cleaned_data and "cities" in cleaned_data:
-            cleaned_data["countries"] = involved_countries(
-                cleaned_data["countries"], cleaned_data["cities"]
-            )
-        return cleaned_data
 
 
 def saved_value(record: models.Model, name: str):

@@ -287,6 +287,12 @@ class Record(models.Model):
     def get_absolute_url(self) -> str:
         return path_to(f"catalogue:{self._meta.model_name}-detail", self.slug)
 
+    def completed_relations(self, relations: dict) -> dict:
+        """The many-to-many `relations` (field name to the objects it will hold) a write gives
+        the record, completed by the rules of its kind, which every writer applies (admin,
+        the API, imports, history): as given, unless a kind's rules say more."""
+        return relations
+
     def validate_constraints(self, exclude=None) -> None:
         """Django's, but the record's check constraints are judged in one query together
         (`broken_checks`), not in one query each."""

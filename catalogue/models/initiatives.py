@@ -173,6 +173,16 @@ class Initiative(Record):
             self, "An initiative cannot be part of itself, directly or through its parents."
         )
 
+    def completed_relations(self, relations: dict) -> dict:
+        """Its countries include those of its cities: given either, the countries are
+        completed with the cities' (the saved ones of what `relations` leaves out)."""
+        if "cities" not in relations and "countries" not in relations:
+            return relations
+        saved = self.pk is not None
+        cities = relations.get("cities", self.cities.all() if saved else [])
+        countries = relations.get("countries", self.countries.all() if saved else [])
+        return {**relations, "countries": list(involved_countries(countries, cities))}
+
     def relation_problems(self) -> list[str]:
         """Rules about its many-to-many relations, which `full_clean()` cannot see."""
         missing = {city.country_id for city in self.cities.all()} - {
