@@ -221,21 +221,24 @@ def indexes_and_foreign_keys() -> set[tuple[str, str]]:
         return set(cursor.fetchall())
 
 
+def indexes_while_writing(**options) -> list[set]:
+    """The indexes and foreign keys there were while a catalogue's initiatives went in."""
+    seen = []
+    generate_catalogue(
+        progress=lambda message: (
+            seen.append(indexes_and_foreign_keys()) if message.startswith("initiatives: ") else None
+        ),
+        **options,
+    )
+    return seen
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="Only PostgreSQL's indexes are made afterwards."
 )
 def test_the_indexes_and_foreign_keys_are_made_again_as_they_were(empty_catalogue):
     before = indexes_and_foreign_keys()
-    while_writing = []
-    generate_catalogue(
-        initiatives=50,
-        drop_indexes=True,
-        progress=lambda message: (
-            while_writing.append(indexes_and_foreign_keys())
-            if message.startswith("initiatives: ")
-            else None
-        ),
-    )
+    while_writing = indexes_while_writing(initiatives=50, drop_indexes=True)
     assert indexes_and_foreign_keys() == before
     # Only unique indexes were there while the rows went in.
     assert while_writing and all(during < before for during in while_writing)
@@ -247,13 +250,5 @@ def test_the_indexes_and_foreign_keys_are_made_again_as_they_were(empty_catalogu
 )
 def test_unless_asked_the_indexes_and_foreign_keys_stay_while_writing(empty_catalogue):
     before = indexes_and_foreign_keys()
-    while_writing = []
-    generate_catalogue(
-        initiatives=20,
-        progress=lambda message: (
-            while_writing.append(indexes_and_foreign_keys())
-            if message.startswith("initiatives: ")
-            else None
-        ),
-    )
+    while_writing = indexes_while_writing(initiatives=20)
     assert while_writing and all(during == before for during in while_writing)
