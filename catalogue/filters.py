@@ -39,6 +39,7 @@ from catalogue.models import (
     InitiativeStatus,
     Level,
     ParticipationRole,
+    Record,
     Sector,
     Strategy,
     Theme,
@@ -230,9 +231,28 @@ def choice_labels(choices) -> dict[str, str]:
     return {str(value): str(label) for value, label in choices}
 
 
-def choice_facet(param: str, title: str, choices, path: str = "") -> Facet:
-    """A facet over a field with choices, its values labelled as the choices are."""
-    return Facet(param, title, path=path or param, labels=choice_labels(choices))
+def facet_of(param: str, title: str, declared: django_filters.Filter) -> Facet:
+    """The facet of the filter `declared` (of parameter `param`), counting the values where
+    the filter looks: the records it relates to, by the key the filter is given and their names
+    (only published ones, when they are records); the values of a field, labelled as its fixed
+    choices are; or the filter's buckets."""
+    if isinstance(declared, BucketFilter):
+        return Facet(param, title, buckets=declared.buckets)
+    path = declared.field_name or param
+    if isinstance(declared, django_filters.ModelMultipleChoiceFilter):
+        key = declared.extra.get("to_field_name") or "pk"
+        related = declared.queryset.model
+        return Facet(
+            param,
+            title,
+            path=f"{path}__{key}",
+            label_path=f"{path}__name",
+            published_via=path if issubclass(related, Record) else "",
+        )
+    choices = declared.extra.get("choices")
+    # Choices drawn from the data (regions, years) are their own labels.
+    labels = {} if choices is None or callable(choices) else choice_labels(choices)
+    return Facet(param, title, path=path, labels=labels)
 
 
 def year_range(field_name: str, verb: str) -> tuple[django_filters.NumberFilter, ...]:
@@ -298,31 +318,18 @@ class InitiativeFilterSet(CatalogueFilterSet):
         "-start_year": ("newest first", ("-start_year",)),
     }
     facets = (
-        choice_facet("kind", "Kind", InitiativeKind.choices),
-        choice_facet("status", "Status", InitiativeStatus.choices),
-        choice_facet("level", "Level of governance", Level.choices),
-        Facet("theme", "Theme", path="themes__slug", label_path="themes__name"),
-        Facet("sdg", "SDG", path="sdgs__number", label_path="sdgs__name"),
-        Facet(
-            "dimension",
-            "Science-diplomacy dimension",
-            path="dimensions__slug",
-            label_path="dimensions__name",
-        ),
-        Facet("driver", "Driver", path="drivers__slug", label_path="drivers__name"),
-        Facet("region", "Region", path="countries__region"),
-        Facet("country", "Country", path="countries__code", label_path="countries__name"),
-        Facet(
-            "city", "City", path="cities__slug", label_path="cities__name", published_via="cities"
-        ),
-        Facet(
-            "actor",
-            "Participating actor",
-            path="actors__slug",
-            label_path="actors__name",
-            published_via="actors",
-        ),
-        Facet("lead_kind", "Kind of lead actor", buckets=lead_kinds),
+        facet_of("kind", "Kind", kind),
+        facet_of("status", "Status", status),
+        facet_of("level", "Level of governance", level),
+        facet_of("theme", "Theme", theme),
+        facet_of("sdg", "SDG", sdg),
+        facet_of("dimension", "Science-diplomacy dimension", dimension),
+        facet_of("driver", "Driver", driver),
+        facet_of("region", "Region", region),
+        facet_of("country", "Country", country),
+        facet_of("city", "City", city),
+        facet_of("actor", "Participating actor", actor),
+        facet_of("lead_kind", "Kind of lead actor", lead_kind),
         DecadeFacet("start_year", "Started", path="start_year"),
     )
 
@@ -351,20 +358,13 @@ class ActorFilterSet(CatalogueFilterSet):
     )
 
     facets = (
-        choice_facet("kind", "Kind", ActorKind.choices),
-        Facet("sector", "Sector", buckets=sectors),
-        Facet("region", "Region", path="country__region"),
-        Facet("country", "Country", path="country__code", label_path="country__name"),
-        Facet("city", "Based in", path="city__slug", label_path="city__name", published_via="city"),
-        choice_facet(
-            "role", "Role in initiatives", ParticipationRole.choices, path="participations__role"
-        ),
-        Facet(
-            "theme",
-            "Theme of its initiatives",
-            path="initiatives__themes__slug",
-            label_path="initiatives__themes__name",
-        ),
+        facet_of("kind", "Kind", kind),
+        facet_of("sector", "Sector", sector),
+        facet_of("region", "Region", region),
+        facet_of("country", "Country", country),
+        facet_of("city", "Based in", city),
+        facet_of("role", "Role in initiatives", role),
+        facet_of("theme", "Theme of its initiatives", theme),
     )
 
     class Meta:
@@ -394,21 +394,15 @@ class CourseFilterSet(CatalogueFilterSet):
         "-starts_on": ("latest first", ("-starts_on",)),
     }
     facets = (
-        Facet("state", "State", buckets=course_states),
-        choice_facet("kind", "Kind", CourseKind.choices),
-        choice_facet("course_format", "Format", CourseFormat.choices, path="format"),
-        Facet("year", "Starts in", path="starts_on__year"),
-        Facet("audience", "Audience", path="audiences__slug", label_path="audiences__name"),
-        Facet(
-            "provider",
-            "Provider",
-            path="providers__slug",
-            label_path="providers__name",
-            published_via="providers",
-        ),
-        Facet("country", "Country", path="city__country__code", label_path="city__country__name"),
-        Facet("city", "City", path="city__slug", label_path="city__name", published_via="city"),
-        Facet("language", "Language", path="language", labels=LANGUAGE_NAMES),
+        facet_of("state", "State", state),
+        facet_of("kind", "Kind", kind),
+        facet_of("course_format", "Format", course_format),
+        facet_of("year", "Starts in", year),
+        facet_of("audience", "Audience", audience),
+        facet_of("provider", "Provider", provider),
+        facet_of("country", "Country", country),
+        facet_of("city", "City", city),
+        facet_of("language", "Language", language),
     )
 
     class Meta:
@@ -444,26 +438,13 @@ class AgreementFilterSet(CatalogueFilterSet):
         "-signed": ("signed, newest first", ("-signed_on",)),
     }
     facets = (
-        choice_facet("kind", "Kind", AgreementKind.choices),
-        choice_facet("status", "Status", AgreementStatus.choices),
-        Facet(
-            "party",
-            "Party",
-            path="parties__slug",
-            label_path="parties__name",
-            published_via="parties",
-        ),
-        choice_facet("party_kind", "Kind of party", ActorKind.choices, path="parties__kind"),
-        Facet(
-            "country",
-            "Country of a party",
-            path="parties__country__code",
-            label_path="parties__country__name",
-        ),
-        Facet(
-            "city", "City", path="cities__slug", label_path="cities__name", published_via="cities"
-        ),
-        Facet("theme", "Theme", path="themes__slug", label_path="themes__name"),
+        facet_of("kind", "Kind", kind),
+        facet_of("status", "Status", status),
+        facet_of("party", "Party", party),
+        facet_of("party_kind", "Kind of party", party_kind),
+        facet_of("country", "Country of a party", country),
+        facet_of("city", "City", city),
+        facet_of("theme", "Theme", theme),
         DecadeFacet("signed_year", "Signed", path="signed_on__year"),
     )
 
@@ -486,16 +467,11 @@ class CityFilterSet(CatalogueFilterSet):
     )
 
     facets = (
-        Facet("region", "Region", path="country__region"),
-        Facet("country", "Country", path="country__code", label_path="country__name"),
-        choice_facet("strategy", "Science-diplomacy strategy", Strategy.choices),
-        choice_facet("approach", "Approach", Approach.choices),
-        Facet(
-            "theme",
-            "Theme of its initiatives",
-            path="initiatives__themes__slug",
-            label_path="initiatives__themes__name",
-        ),
+        facet_of("region", "Region", region),
+        facet_of("country", "Country", country),
+        facet_of("strategy", "Science-diplomacy strategy", strategy),
+        facet_of("approach", "Approach", approach),
+        facet_of("theme", "Theme of its initiatives", theme),
     )
 
     class Meta:
