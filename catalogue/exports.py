@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 
 from django.db import connections, models, router
 from django.http import HttpRequest, StreamingHttpResponse
@@ -38,6 +37,7 @@ from catalogue.models import (
     Theme,
 )
 from catalogue.models.actors import SECTOR_OF_KIND, ActorKind
+from catalogue.models.base import choice_labels
 from catalogue.models.courses import course_state
 from catalogue.partial_dates import DatePrecision, PartialDate
 
@@ -66,11 +66,6 @@ def plain(value):
     return value
 
 
-@cache
-def choice_labels(model: type[models.Model], field: str) -> dict:
-    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
-
-
 # A column reads a row's values through a function made once per export from where each of its
 # paths stands in the row (`at`): an export calls it for every cell.
 Reader = Callable[[tuple], object]
@@ -95,7 +90,7 @@ class Label(Field):
     """The label of a choice field's value."""
 
     def reader(self, model, at: dict[str, int]) -> Reader:
-        index, labels = at[self.path], choice_labels(model, self.path)
+        index, labels = at[self.path], choice_labels(model._meta.get_field(self.path).flatchoices)
         return lambda row: labels.get(row[index], row[index])
 
 

@@ -45,7 +45,7 @@ from catalogue.models import (
     Theme,
 )
 from catalogue.models.actors import kinds_in_sector
-from catalogue.models.base import FIRST_PLAUSIBLE_YEAR, LAST_PLAUSIBLE_YEAR
+from catalogue.models.base import FIRST_PLAUSIBLE_YEAR, LAST_PLAUSIBLE_YEAR, choice_labels
 from catalogue.models.courses import LANGUAGE_NAMES, state_condition
 
 
@@ -225,10 +225,6 @@ class CatalogueFilterSet(django_filters.FilterSet):
         elif isinstance(field, forms.ChoiceField):
             return str(dict(field.choices).get(value, value))
         return value
-
-
-def choice_labels(choices) -> dict[str, str]:
-    return {str(value): str(label) for value, label in choices}
 
 
 def facet_of(param: str, title: str, declared: django_filters.Filter) -> Facet:

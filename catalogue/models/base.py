@@ -87,6 +87,11 @@ def validate_not_own_ancestor(instance: models.Model, message: str) -> None:
         ancestor = ancestor.parent
 
 
+def choice_labels(choices) -> dict[str, str]:
+    """The label of each value of `choices` ((value, label) pairs), by the value as text."""
+    return {str(value): str(label) for value, label in choices}
+
+
 class Publication(models.TextChoices):
     DRAFT = "draft", "draft"
     IN_REVIEW = "in_review", "in review"
