@@ -94,14 +94,14 @@ def pending_writes(using: str) -> PendingWrites | None:
     return None
 
 
-def written(using: str) -> None:
-    """A write to the catalogue: the transaction's first draws a new token, the others are
-    counted."""
-    pending = pending_writes(using)
+def written() -> None:
+    """A write to the catalogue: the transaction's first draws a new token (in the database
+    the token is kept in, as `advance` does), the others are counted."""
+    pending = pending_writes(DEFAULT_DB_ALIAS)
     if pending is None:
         advance()
-        if connections[using].in_atomic_block:
-            transaction.on_commit(PendingWrites(), using=using)
+        if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+            transaction.on_commit(PendingWrites(), using=DEFAULT_DB_ALIAS)
     else:
         pending.count += 1
 
@@ -166,7 +166,7 @@ def catalogue_written(sender, **kwargs) -> None:
     if sender._meta.app_label != "catalogue" or issubclass(sender, UNCOUNTED):
         return
     if kwargs.get("action", "post_").startswith("post_"):
-        written(kwargs.get("using") or DEFAULT_DB_ALIAS)
+        written()
 
 
 def connect_signals() -> None:
